@@ -1,0 +1,244 @@
+"""Section-bounded, sentence-aligned chunks: the unit that is embedded, retrieved and cited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from statistics import median
+
+from icassist.records import Chunk, ParsedDocument, content_hash
+from icassist.settings import ChunkSettings
+
+_ABBREVIATIONS = {
+    "e.g",
+    "i.e",
+    "al",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "no",
+    "nos",
+    "vs",
+    "cf",
+    "fig",
+    "figs",
+    "approx",
+    "st",
+    "vol",
+    "pp",
+    "p",
+    "ed",
+    "eds",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "inc",
+    "ltd",
+    "co",
+    "dept",
+    "est",
+    "ref",
+    "refs",
+    "para",
+    "sec",
+    "ch",
+    "viz",
+    "incl",
+    "min",
+    "max",
+}
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
+_BIBLIOGRAPHY = re.compile(
+    r"^(\d{1,2}(\.\d{1,2})*\.?\s+)?(references|bibliography|reference list|works cited|sources|further reading)$", re.I
+)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) into `text`, whitespace trimmed; line breaks always end a sentence.
+
+    A period after an abbreviation ('e.g.', 'et al.', 'No.'), an initial ('J. Smith') or a list number at the start
+    of a line ('1. Introduction') does not end a sentence; decimals never match since no space follows the point.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.group().startswith("\n") or not _is_abbreviation(text, m.start()):
+            _add_span(text, start, m.end() if not m.group().startswith("\n") else m.start(), spans)
+            start = m.end()
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    line_start = text.rfind("\n", 0, dot) + 1
+    word = text[line_start:dot].rsplit(None, 1)[-1] if text[line_start:dot].strip() else ""
+    bare = word.lstrip("([\"'“‘").lower()
+    if bare in _ABBREVIATIONS or re.fullmatch(r"[A-Za-z](\.[A-Za-z])+", bare):
+        return True
+    if re.fullmatch(r"[A-Z]", word):
+        return True
+    return bool(re.fullmatch(r"\d{1,2}(\.\d{1,2})*", word) and text[line_start:dot].strip() == word)
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    segment = text[start:end]
+    if segment.strip():
+        lead = len(segment) - len(segment.lstrip())
+        spans.append((start + lead, start + len(segment.rstrip())))
+
+
+def is_bibliography_heading(title: str) -> bool:
+    """'References', 'Bibliography' and the like: reference lists match every query by name and answer none."""
+    return bool(_BIBLIOGRAPHY.match(title.strip()))
+
+
+@dataclass
+class _Section:
+    path: list[str]
+    start: int
+    end: int
+
+
+def chunk_document(
+    doc: ParsedDocument,
+    settings: ChunkSettings,
+    tag: Callable[[str], list[str]] | None = None,
+    *,
+    exclude_bibliography: bool = True,
+) -> list[Chunk]:
+    """Chunks that stay inside a section where they can, end on sentence ends and never exceed max_words."""
+    sections = _sections(doc, exclude_bibliography)
+    chunks: list[Chunk] = []
+    for group in _merge_short(sections, doc.text, settings):
+        spans = [s for sec in group for s in _sentences(doc.text, sec)]
+        for start, end in _pack(doc.text, spans, settings):
+            chunks.append(_make_chunk(doc, group[0].path, start, end, tag))
+    return chunks
+
+
+def _sections(doc: ParsedDocument, exclude_bibliography: bool) -> list[_Section]:
+    """Text between consecutive headings, with the heading trail; bibliography sections and their children dropped."""
+    headings = sorted(doc.headings, key=lambda h: h.start)
+    sections = [_Section([], 0, headings[0].start if headings else len(doc.text))]
+    trail: list[tuple[int, str]] = []
+    skip_below: int | None = None
+    for i, h in enumerate(headings):
+        end = headings[i + 1].start if i + 1 < len(headings) else len(doc.text)
+        trail = [t for t in trail if t[0] < h.level] + [(h.level, h.title)]
+        if skip_below is not None and h.level > skip_below:
+            continue
+        skip_below = h.level if exclude_bibliography and is_bibliography_heading(h.title) else None
+        if skip_below is None:
+            sections.append(_Section([t for _, t in trail], h.start, end))
+    return [s for s in sections if doc.text[s.start : s.end].strip()]
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _merge_short(sections: list[_Section], text: str, settings: ChunkSettings) -> list[list[_Section]]:
+    """Runs of short sections under one parent become one group, labelled with the first one's path."""
+    groups: list[list[_Section]] = []
+    for sec in sections:
+        if groups:
+            group = groups[-1]
+            first = group[0]
+            size = sum(_words(text[s.start : s.end]) for s in group)
+            same_parent = sec.path[: max(len(first.path) - 1, 0)] == first.path[:-1] and len(sec.path) >= len(
+                first.path
+            )
+            adjacent = group[-1].end == sec.start
+            fits = size + _words(text[sec.start : sec.end]) <= settings.max_words
+            if adjacent and same_parent and size < settings.min_words and first.path and fits:
+                group.append(sec)
+                continue
+        groups.append([sec])
+    return groups
+
+
+def _sentences(text: str, sec: _Section) -> list[tuple[int, int]]:
+    return [(sec.start + a, sec.start + b) for a, b in split_sentences(text[sec.start : sec.end])]
+
+
+def _pack(text: str, spans: list[tuple[int, int]], settings: ChunkSettings) -> list[tuple[int, int]]:
+    """Greedy packing of sentences up to target_words; a short tail joins the previous chunk if it fits."""
+    pieces = [p for span in spans for p in _split_long(text, span, settings.max_words)]
+    chunks: list[list[tuple[int, int, int]]] = [[]]
+    for start, end in pieces:
+        n = _words(text[start:end])
+        current = sum(w for _, _, w in chunks[-1])
+        if chunks[-1] and (
+            current + n > settings.max_words or (current >= settings.min_words and current + n > settings.target_words)
+        ):
+            chunks.append([])
+        chunks[-1].append((start, end, n))
+    if len(chunks) > 1:
+        tail, before = sum(w for *_, w in chunks[-1]), sum(w for *_, w in chunks[-2])
+        if tail < settings.min_words and tail + before <= settings.max_words:
+            chunks[-2].extend(chunks.pop())
+    return [(c[0][0], c[-1][1]) for c in chunks if c and _has_body(text, c)]
+
+
+def _has_body(text: str, sentences: list[tuple[int, int, int]]) -> bool:
+    """A chunk of headings alone (or a stray line) says nothing to retrieve."""
+    return sum(w for *_, w in sentences) >= 8
+
+
+def _split_long(text: str, span: tuple[int, int], max_words: int) -> list[tuple[int, int]]:
+    """A 'sentence' longer than max_words (a table flattened to one line) is cut at word boundaries."""
+    start, end = span
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if len(words) <= max_words:
+        return [span]
+    size = -(-len(words) // -(-len(words) // max_words))
+    return [
+        (start + words[i].start(), start + words[min(i + size, len(words)) - 1].end())
+        for i in range(0, len(words), size)
+    ]
+
+
+def _make_chunk(
+    doc: ParsedDocument, path: list[str], start: int, end: int, tag: Callable[[str], list[str]] | None
+) -> Chunk:
+    meta = doc.meta
+    text = doc.text[start:end]
+    embed_text = f"{meta.title}\n{' › '.join(path)}\n\n{text}"
+    digest = content_hash(embed_text)
+    pages = [p.page for p in doc.pages if p.start < end and p.end > start]
+    return Chunk(
+        chunk_id=f"{meta.doc_id}:{start}:{digest[:12]}",
+        doc_id=meta.doc_id,
+        title=meta.title,
+        authors=list(meta.authors),
+        year=meta.year,
+        section_path=list(path),
+        page_start=pages[0] if pages else None,
+        page_end=pages[-1] if pages else None,
+        char_start=start,
+        char_end=end,
+        text=text,
+        embed_text=embed_text,
+        content_hash=digest,
+        programmes=tag(text) if tag else [],
+    )
+
+
+def word_stats(chunks: list[Chunk]) -> tuple[int, float, int]:
+    """(min, median, max) words per chunk, for the ingest report."""
+    counts = [_words(c.text) for c in chunks] or [0]
+    return min(counts), median(counts), max(counts)

@@ -1,0 +1,40 @@
+"""Opt-in answerer: any LangChain chat model, prompted to cite [n] after every claim and to refuse in a fixed phrase.
+
+Its output is never trusted as is: validation removes impossible markers and flags unsupported sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from icassist import prompts
+from icassist.records import Passage
+
+
+def format_sources(passages: list[Passage]) -> str:
+    return "\n\n".join(
+        f"[{i}] {p.chunk.title}, {p.chunk.section or 'untitled section'}\n{p.chunk.text}"
+        for i, p in enumerate(passages, 1)
+    )
+
+
+class GenerativeAnswerer:
+    def __init__(self, model: BaseChatModel, name: str) -> None:
+        self.model = model
+        self.name = name
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
+        messages = [
+            SystemMessage(prompts.ANSWER_SYSTEM.format(refusal=prompts.REFUSAL)),
+            HumanMessage(prompts.ANSWER_USER.format(sources=format_sources(passages), question=question)),
+        ]
+        for chunk in self.model.stream(messages):
+            if chunk.content:
+                yield str(chunk.content)
+
+
+def is_refusal(text: str) -> bool:
+    return prompts.REFUSAL.lower().rstrip(".") in " ".join(text.lower().split())

@@ -1,0 +1,132 @@
+"""Check an answer against the passages it cites, whichever answerer wrote it.
+
+Markers that point at no passage are removed; each sentence's content words and numbers are looked up in
+the passages it cites; the supporting sentence of each passage is located for highlighting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from icassist import prompts
+from icassist.records import AnswerSentence, Citation, Passage
+from icassist.text import numbers, split_sentences, tokens
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+SUPPORT_THRESHOLD = 0.6
+
+
+@dataclass
+class Checked:
+    text: str
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    notices: list[str]
+
+
+def _marker_numbers(group: str) -> list[int]:
+    return [int(n) for n in re.split(r"\s*[,;]\s*", group)]
+
+
+def _renumber(text: str, passages: list[Passage]) -> tuple[str, dict[int, int], list[str]]:
+    """Drop markers with no passage; number the rest 1, 2, … in order of first use."""
+    order: dict[int, int] = {}
+    notices: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        kept = []
+        for n in _marker_numbers(match.group(1)):
+            if 1 <= n <= len(passages):
+                kept.append(order.setdefault(n, len(order) + 1))
+            else:
+                notice = prompts.REMOVED_CITATION.format(n=n)
+                if notice not in notices:
+                    notices.append(notice)
+        return "".join(f" [{n}]" for n in dict.fromkeys(kept))
+
+    return _MARKER.sub(replace, text).strip(), order, notices
+
+
+def _sentences_with_markers(text: str) -> list[str]:
+    """Split, then re-attach a sentence made only of markers to the one before it."""
+    pieces: list[str] = []
+    for start, end in split_sentences(text):
+        piece = text[start:end]
+        if pieces and not _MARKER.sub("", piece).strip(" ."):
+            pieces[-1] += " " + piece
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def _support(sentence: str, sources: list[str]) -> tuple[float, list[str]]:
+    content = set(tokens(sentence))
+    source_text = " ".join(sources)
+    source_tokens = set(tokens(source_text))
+    source_numbers = set(numbers(source_text))
+    missing_numbers = [n for n in dict.fromkeys(numbers(sentence)) if n not in source_numbers]
+    if not content:
+        return (1.0 if not missing_numbers else 0.0), missing_numbers
+    return len(content & source_tokens) / len(content), missing_numbers
+
+
+def _best_span(passage_text: str, claim: str) -> tuple[int, int]:
+    """The passage sentence sharing most content words with the claim: what the source card highlights."""
+    claim_tokens = set(tokens(claim))
+    best, best_score = (0, 0), -1.0
+    for start, end in split_sentences(passage_text):
+        sentence_tokens = set(tokens(passage_text[start:end]))
+        score = len(claim_tokens & sentence_tokens) / (len(sentence_tokens) ** 0.5 or 1.0)
+        if score > best_score:
+            best, best_score = (start, end), score
+    return best
+
+
+def check(text: str, passages: list[Passage]) -> Checked:
+    text, order, notices = _renumber(text, passages)
+    by_new = {new: passages[old - 1] for old, new in order.items()}
+    sentences: list[AnswerSentence] = []
+    claims: dict[int, str] = {}
+    for piece in _sentences_with_markers(text):
+        cited = list(dict.fromkeys(n for m in _MARKER.finditer(piece) for n in _marker_numbers(m.group(1))))
+        bare = _MARKER.sub("", piece).strip()
+        if not cited:
+            sentences.append(AnswerSentence(text=piece, citations=[], supported=False, support=0.0))
+            continue
+        support, missing = _support(bare, [by_new[n].chunk.text for n in cited])
+        sentences.append(
+            AnswerSentence(
+                text=piece,
+                citations=cited,
+                supported=support >= SUPPORT_THRESHOLD and not missing,
+                support=round(support, 3),
+                unsupported_numbers=missing,
+            )
+        )
+        for n in cited:
+            claims.setdefault(n, bare)
+    citations = []
+    for n in sorted(by_new):
+        chunk = by_new[n].chunk
+        start, end = _best_span(chunk.text, claims.get(n, ""))
+        citations.append(
+            Citation(
+                n=n,
+                chunk_id=chunk.chunk_id,
+                source=chunk.doc_id,
+                title=chunk.title,
+                authors=chunk.authors,
+                year=chunk.year,
+                section=chunk.section,
+                page=chunk.page_label,
+                programmes=chunk.programmes,
+                text=chunk.text,
+                quote=chunk.text[start:end],
+                quote_start=start,
+                quote_end=end,
+            )
+        )
+    if any(not s.supported for s in sentences):
+        notices.append(prompts.UNSUPPORTED)
+    return Checked(text=text, sentences=sentences, citations=citations, notices=notices)

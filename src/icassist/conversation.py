@@ -1,0 +1,37 @@
+"""Conversation memory for retrieval: a follow-up like "and what did it cost?" is searched with its subject.
+
+Without a language model the retrieval query is the question plus the subject of the earlier user turns;
+with one configured, the model condenses the conversation into a standalone question.
+"""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from icassist import prompts
+from icassist.records import Turn
+
+
+def recent_user_turns(history: list[Turn], turns: int) -> list[str]:
+    return [t.content for t in history if t.role == "user"][-turns:]
+
+
+def heuristic_query(question: str, history: list[Turn], turns: int) -> str:
+    """Earlier user turns carry the subject; the question comes last so it dominates keyword weight ties."""
+    earlier = recent_user_turns(history, turns)
+    return " ".join([*earlier, question]) if earlier else question
+
+
+def condensed_query(question: str, history: list[Turn], model: BaseChatModel) -> str:
+    if not history:
+        return question
+    transcript = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
+    reply = model.invoke(
+        [
+            SystemMessage(prompts.CONDENSE_SYSTEM),
+            HumanMessage(prompts.CONDENSE_USER.format(history=transcript, question=question)),
+        ]
+    )
+    text = str(reply.content).strip().splitlines()
+    return text[0].strip() if text and text[0].strip() else heuristic_query(question, history, 2)

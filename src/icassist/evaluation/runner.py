@@ -1,0 +1,275 @@
+"""`icassist eval`: run a question file through the system (and optionally the tutorial baseline), score, report, gate.
+
+Heavy imports (torch, Chroma, the chain) happen inside `run_eval_command`, so building the CLI parser stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from icassist.evaluation.metrics import Evidence, Outcome, aggregate, by_type, reachable, score_question
+from icassist.evaluation.questions import Question, QuestionFileError, check_quotes, load_questions
+from icassist.evaluation.report import (
+    PipelineRun,
+    ThresholdError,
+    check_thresholds,
+    load_thresholds,
+    log_entry,
+    render_report,
+)
+from icassist.settings import PROJECT_ROOT, Settings, get_settings
+
+if TYPE_CHECKING:
+    from icassist.records import Answer
+
+EVALS_DIR = PROJECT_ROOT / "evals"
+MAX_COMMITTED_RESULTS_BYTES = 1_000_000
+BASELINE_DESCRIPTION = "LangChain tutorial: RecursiveCharacterTextSplitter(1000, 200) + Chroma top-k, same answerer"
+
+
+def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "eval", help="score retrieval and answers on a gold question file; optionally gate on thresholds"
+    )
+    parser.add_argument("--questions", type=Path, default=EVALS_DIR / "questions.jsonl", help="JSON-lines file")
+    parser.add_argument("--out", type=Path, required=True, help="folder for results.jsonl, metrics.json, report.md")
+    parser.add_argument("--k", type=int, help="passages given to the answerer (default: settings retrieval.k)")
+    parser.add_argument("--answerer", choices=["extractive", "generative"], help="default: settings answer.answerer")
+    parser.add_argument("--baseline", action="store_true", help="also run the LangChain-tutorial baseline")
+    parser.add_argument("--thresholds", type=Path, help="TOML of [minimum]/[maximum] bounds; exit 1 if any is missed")
+    parser.add_argument("--log", metavar="LABEL", help="commit-ready copy under evals/reports/ + quality-log entry")
+    parser.add_argument("--note", default="", help="notes for the quality-log entry")
+    parser.add_argument("--limit", type=int, help="only the first N questions (a quick look, not a measurement)")
+    parser.add_argument("--corpus", help="corpus folder (default: settings corpus.dir)")
+    parser.add_argument("--store", help="Chroma folder (default: settings store.path)")
+    parser.set_defaults(handler=run_eval_command)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = get_settings().model_copy(deep=True)
+    if args.corpus:
+        settings.corpus.dir = Path(args.corpus)
+    if args.store:
+        settings.store.path = Path(args.store)
+    if args.k:
+        settings.retrieval.k = args.k
+    if args.answerer:
+        settings.answer.answerer = args.answerer
+    return settings
+
+
+def result_row(question: Question, answer: Answer | None, latency_s: float, error: str | None = None) -> dict[str, Any]:
+    """One results.jsonl line; offsets and chunk ids are kept so metrics can be recomputed from the file alone."""
+    row: dict[str, Any] = {
+        "id": question.id,
+        "type": question.type,
+        "question": question.question,
+        "answer": answer.text if answer else "",
+        "refused": answer.refused if answer else False,
+        "citations": [],
+        "retrieved": [],
+        "latency_s": round(latency_s, 4),
+        "error": error,
+    }
+    if answer is None:
+        return row
+    offsets = {p.chunk.chunk_id: (p.chunk.char_start, p.chunk.char_end) for p in answer.retrieved}
+    for c in answer.citations:
+        start, end = offsets.get(c.chunk_id, (None, None))
+        row["citations"].append(
+            {
+                "n": c.n,
+                "source": c.source,
+                "title": c.title,
+                "section": c.section,
+                "page": c.page,
+                "text": c.text,
+                "chunk_id": c.chunk_id,
+                "char_start": start,
+                "char_end": end,
+            }
+        )
+    for rank, p in enumerate(answer.retrieved, start=1):
+        row["retrieved"].append(
+            {
+                "rank": rank,
+                "source": p.chunk.doc_id,
+                "text": p.chunk.text,
+                "score": round(p.score, 6),
+                "chunk_id": p.chunk.chunk_id,
+                "char_start": p.chunk.char_start,
+                "char_end": p.chunk.char_end,
+            }
+        )
+    return row
+
+
+def outcome_from_row(row: dict[str, Any]) -> Outcome:
+    def evidence(item: dict[str, Any]) -> Evidence:
+        return Evidence(item["source"], item["text"], item.get("char_start"), item.get("char_end"))
+
+    return Outcome(
+        answer=row["answer"],
+        refused=row["refused"],
+        retrieved=[evidence(r) for r in row["retrieved"]],
+        citations=[evidence(c) for c in row["citations"]],
+        latency_s=row["latency_s"],
+        error=row.get("error"),
+    )
+
+
+def run_questions(
+    questions: Sequence[Question], answer: Callable[[Question], Answer], label: str
+) -> list[dict[str, Any]]:
+    """Answer each question, timing it; one failing question is recorded as an error rather than ending the run."""
+    rows = []
+    for i, question in enumerate(questions, start=1):
+        started = time.perf_counter()
+        try:
+            result, error = answer(question), None
+        except Exception as exc:  # recorded per question and counted by the `errors` metric
+            result, error = None, f"{type(exc).__name__}: {exc}"
+        rows.append(result_row(question, result, time.perf_counter() - started, error))
+        if i % 10 == 0 or i == len(questions):
+            print(f"eval {label}: {i}/{len(questions)}", file=sys.stderr, flush=True)
+    return rows
+
+
+def score_run(name: str, questions: Sequence[Question], rows: list[dict[str, Any]], k: int) -> PipelineRun:
+    scores = [score_question(q, outcome_from_row(r), k) for q, r in zip(questions, rows, strict=True)]
+    return PipelineRun(name, rows, scores, aggregate(scores), by_type(scores))
+
+
+def index_reachability(questions: Sequence[Question], index: list[Evidence]) -> str:
+    """How many gold quotes exist in the index at all (the ceiling of recall), naming the questions that lose some."""
+    lost = [q.id for q in questions for quote in q.quotes if not reachable(quote, index)]
+    total = sum(len(q.quotes) for q in questions)
+    return f"{total - len(lost)}/{total}" + (f" (missing from: {', '.join(sorted(set(lost)))})" if lost else "")
+
+
+def git_state(root: Path = PROJECT_ROOT) -> str:
+    """Commit and whether the tree has uncommitted changes, so a logged figure can be traced to code."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "no commit"
+    return f"{commit}{' + uncommitted changes' if git('status', '--porcelain') else ''}"
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+
+
+def append_log(
+    evals_dir: Path,
+    label: str,
+    out: Path,
+    run_info: dict[str, Any],
+    system: PipelineRun,
+    baseline: PipelineRun | None,
+    note: str,
+) -> Path:
+    """Copy report.md and metrics.json (and small results) to evals/reports/<date>-<label>/ and log the run."""
+    slug = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in label.strip()) or "run"
+    target = evals_dir / "reports" / f"{run_info['date']}-{slug}"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("report.md", "metrics.json", "results.jsonl", "baseline-results.jsonl"):
+        source = out / name
+        if source.exists() and (
+            name.endswith((".md", ".json")) or source.stat().st_size <= MAX_COMMITTED_RESULTS_BYTES
+        ):
+            shutil.copyfile(source, target / name)
+    log = evals_dir / "quality-log.md"
+    if not log.exists():
+        log.write_text(
+            "# Quality log\n\nOne entry per evaluation run worth keeping, newest last.\n\n", encoding="utf-8"
+        )
+    link = f"reports/{target.name}/report.md"
+    entry = log_entry(run_info, slug, link, system.overall, baseline.overall if baseline else None, note)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(entry)
+    return target
+
+
+def run_eval_command(args: argparse.Namespace) -> int:
+    """Exit 0 if the run completed (and met the thresholds), 1 if a threshold was missed, 2 on unusable input."""
+    try:
+        questions = load_questions(args.questions)
+        thresholds = load_thresholds(args.thresholds) if args.thresholds else None
+    except (QuestionFileError, ThresholdError) as error:
+        print(f"icassist eval: {error}", file=sys.stderr)
+        return 2
+    questions = questions[: args.limit] if args.limit else questions
+    settings = _settings(args)
+    for problem in check_quotes(questions, settings.corpus.dir):
+        print(f"icassist eval: warning: {problem}", file=sys.stderr)
+
+    from icassist.chain import Assistant
+    from icassist.store import StoreError
+
+    try:
+        assistant = Assistant(settings)
+    except StoreError as error:
+        print(f"icassist eval: {error}", file=sys.stderr)
+        return 2
+    k = settings.retrieval.k
+    args.out.mkdir(parents=True, exist_ok=True)
+    system_rows = run_questions(
+        questions, lambda q: assistant.ask(q.question, history=list(q.history) or None), "system"
+    )
+    write_jsonl(args.out / "results.jsonl", system_rows)
+    system = score_run("system", questions, system_rows, k)
+    index = [Evidence(c.doc_id, c.text, c.char_start, c.char_end) for c in assistant.store.chunks()]
+    reach = {"gold quotes in system index": index_reachability(questions, index)}
+    baseline = None
+    if args.baseline:
+        from icassist.evaluation.baseline import Baseline
+
+        tutorial = Baseline(settings, embeddings=assistant.store.embeddings)
+        baseline_rows = run_questions(
+            questions, lambda q: assistant.answer_with(q.question, tutorial.retrieve(q.question, k)), "baseline"
+        )
+        write_jsonl(args.out / "baseline-results.jsonl", baseline_rows)
+        baseline = score_run("baseline", questions, baseline_rows, k)
+        index = [Evidence(c.doc_id, c.text, c.char_start, c.char_end) for c in tutorial.chunks()]
+        reach["gold quotes in baseline index"] = index_reachability(questions, index)
+
+    run_info = {
+        "date": date.today().isoformat(),
+        "git": git_state(),
+        "questions": f"{args.questions} ({len(questions)})",
+        "k": k,
+        "answerer": settings.answer.answerer,
+        "baseline": BASELINE_DESCRIPTION if baseline else "not run",
+        **reach,
+    }
+    failures = check_thresholds(system.overall, thresholds) if thresholds else None
+    metrics = {
+        "run": run_info,
+        "system": {"overall": system.overall, "by_type": system.by_type},
+        "baseline": {"overall": baseline.overall, "by_type": baseline.by_type} if baseline else None,
+        "threshold_failures": failures,
+    }
+    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    report = render_report(run_info, questions, system, baseline, failures)
+    (args.out / "report.md").write_text(report, encoding="utf-8")
+    print(report)
+    if args.log:
+        target = append_log(EVALS_DIR, args.log, args.out, run_info, system, baseline, args.note)
+        print(f"icassist eval: logged to {EVALS_DIR / 'quality-log.md'} and {target}", file=sys.stderr)
+    if failures:
+        print("icassist eval: thresholds missed:\n" + "\n".join(f"  {f}" for f in failures), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,127 @@
+"""Hybrid retrieval: Chroma dense search and BM25 keyword search, fused by reciprocal rank, then diversified."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from icassist.records import Chunk, Filters, Passage
+from icassist.settings import RetrievalSettings
+from icassist.store import Store
+from icassist.text import tokens
+
+_GLOSSARY_LINE = re.compile(r"^([A-Z][A-Za-z0-9&/+\-]{1,9})\s+([A-Z][^\n]{8,120})$", re.MULTILINE)
+
+
+@dataclass
+class Corpus:
+    """Every stored chunk with its vector, held in memory for keyword search and similarity lookups."""
+
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    index: dict[str, int]
+
+    @classmethod
+    def load(cls, store: Store) -> Corpus:
+        records = list(store.records(with_embeddings=True))
+        chunks = [r.chunk for r in records]
+        vectors = np.asarray([r.embedding for r in records], dtype=np.float32).reshape(len(records), -1)
+        return cls(chunks=chunks, vectors=vectors, index={c.chunk_id: i for i, c in enumerate(chunks)})
+
+
+def glossary(chunks: list[Chunk]) -> dict[str, str]:
+    """Acronym expansions from the reports' own glossaries, so 'IRM' also finds 'integrated resource mechanism'."""
+    found: dict[str, str] = {}
+    for chunk in chunks:
+        if not any(part.lower().startswith(("glossary", "abbreviation", "acronym")) for part in chunk.section_path):
+            continue
+        for acronym, expansion in _GLOSSARY_LINE.findall(chunk.text):
+            if acronym.isupper() or sum(ch.isupper() for ch in acronym) >= 2:
+                found.setdefault(acronym, re.sub(r"\s*\[[^\]]*\]", "", expansion).split(";")[0].strip())
+    return found
+
+
+class HybridRetriever:
+    def __init__(self, store: Store, settings: RetrievalSettings) -> None:
+        self.store = store
+        self.settings = settings
+        self.corpus = Corpus.load(store)
+        self.bm25 = BM25Okapi([tokens(c.embed_text) for c in self.corpus.chunks]) if self.corpus.chunks else None
+        self.idf: dict[str, float] = dict(self.bm25.idf) if self.bm25 else {}
+        self.vocabulary = {t for c in self.corpus.chunks for t in tokens(c.embed_text)}
+        self.glossary = glossary(self.corpus.chunks)
+
+    def expand(self, query: str) -> str:
+        """Append glossary expansions of acronyms in the query."""
+        extra = [
+            self.glossary[w]
+            for w in dict.fromkeys(re.findall(r"\b[A-Z][A-Za-z0-9&/+\-]{1,9}\b", query))
+            if w in self.glossary and self.glossary[w].lower() not in query.lower()
+        ]
+        return f"{query} ({'; '.join(extra)})" if extra else query
+
+    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        k = k or self.settings.k
+        if not self.corpus.chunks or not query.strip():
+            return []
+        query = self.expand(query)
+        query_vector = np.asarray(self.store.embeddings.embed_query(query), dtype=np.float32)
+        dense = self.store.search(query_vector.tolist(), self.settings.candidates, filters)
+        dense_ranks = {chunk.chunk_id: rank for rank, (chunk, _) in enumerate(dense, 1)}
+        keyword_ranks = {chunk_id: rank for rank, chunk_id in enumerate(self._keyword(query, filters), 1)}
+        fused: dict[str, float] = {}
+        for chunk_id, rank in dense_ranks.items():
+            fused[chunk_id] = self.settings.dense_weight / (self.settings.rrf_k + rank)
+        for chunk_id, rank in keyword_ranks.items():
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + self.settings.keyword_weight / (self.settings.rrf_k + rank)
+        ordered = sorted(fused, key=fused.__getitem__, reverse=True)
+        similarities = self.corpus.vectors @ query_vector
+        passages = [
+            Passage(
+                chunk=self.corpus.chunks[self.corpus.index[chunk_id]],
+                score=fused[chunk_id],
+                dense_similarity=float(similarities[self.corpus.index[chunk_id]]),
+                dense_rank=dense_ranks.get(chunk_id),
+                keyword_rank=keyword_ranks.get(chunk_id),
+            )
+            for chunk_id in ordered
+            if chunk_id in self.corpus.index
+        ]
+        return self._diversify(passages, k)
+
+    def _keyword(self, query: str, filters: Filters | None) -> list[str]:
+        terms = tokens(query)
+        if self.bm25 is None or not terms:
+            return []
+        scores = self.bm25.get_scores(terms)
+        order = np.argsort(-scores)
+        hits: list[str] = []
+        for i in order:
+            if scores[i] <= 0 or len(hits) >= self.settings.candidates:
+                break
+            chunk = self.corpus.chunks[int(i)]
+            if filters is None or filters.admits(chunk):
+                hits.append(chunk.chunk_id)
+        return hits
+
+    def _diversify(self, passages: list[Passage], k: int) -> list[Passage]:
+        """Cap passages per section so the top k are not all neighbours of one paragraph."""
+        chosen: list[Passage] = []
+        per_section: dict[tuple[str, str], int] = {}
+        overflow: list[Passage] = []
+        for passage in passages:
+            key = (passage.chunk.doc_id, passage.chunk.section)
+            if per_section.get(key, 0) >= self.settings.max_per_section:
+                overflow.append(passage)
+                continue
+            per_section[key] = per_section.get(key, 0) + 1
+            chosen.append(passage)
+            if len(chosen) == k:
+                return chosen
+        return (chosen + overflow)[:k]
+
+    def unknown_terms(self, terms: list[str]) -> list[str]:
+        return [t for t in terms if t not in self.vocabulary]

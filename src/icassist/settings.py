@@ -1,0 +1,88 @@
+"""One settings object for the whole tool; every field can be set as ICASSIST_<GROUP>__<FIELD>."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class CorpusSettings(BaseModel):
+    dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder of reports (PDF, .txt, .md) and their manifest.")
+    manifest: str = Field("sources.toml", description="Manifest file name inside the corpus folder.")
+    gazetteer: str = Field("programmes.toml", description="Case-study gazetteer file name inside the corpus folder.")
+
+
+class ChunkSettings(BaseModel):
+    min_words: int = Field(150, description="Chunks shorter than this are merged with a neighbour in the same section.")
+    target_words: int = Field(250, description="Preferred chunk length; boundaries fall on sentence ends.")
+    max_words: int = Field(350, description="Hard ceiling on chunk length.")
+
+
+class EmbeddingSettings(BaseModel):
+    model_name: str = Field("all-MiniLM-L6-v2", description="Recorded in the store; a different model is refused.")
+    batch_size: int = Field(32, description="Chunks embedded per forward pass.")
+    torch_threads: int = Field(2, description="Torch intra-op threads; measured in the ingest benchmark.")
+    omp_wait_policy: Literal["PASSIVE", "ACTIVE"] = Field(
+        "PASSIVE", description="OpenMP wait policy; PASSIVE avoids 10x slow-downs on a busy machine."
+    )
+
+
+class StoreSettings(BaseModel):
+    path: Path = Field(PROJECT_ROOT / "data" / "chroma", description="Persistent Chroma folder (local mode).")
+    chroma_url: str | None = Field(None, description="Chroma server URL (team mode), e.g. http://127.0.0.1:8000.")
+    collection_prefix: str = Field("icassist", description="Prefix of the Chroma collections this tool owns.")
+    lock_timeout_s: float = Field(0.0, description="Seconds a second ingest waits for a running one before giving up.")
+
+
+class RetrievalSettings(BaseModel):
+    k: int = Field(5, description="Passages handed to the answerer.")
+    candidates: int = Field(40, description="Candidates taken from each of the dense and keyword retrievers.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
+    keyword_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
+    max_per_section: int = Field(2, description="Diversification: at most this many passages from one section.")
+    refusal_threshold: float = Field(
+        0.35, description="Best dense cosine similarity below which the reports are taken not to answer."
+    )
+    history_turns: int = Field(2, description="Earlier user turns folded into a follow-up's retrieval query.")
+
+
+class AnswerSettings(BaseModel):
+    answerer: Literal["extractive", "generative"] = Field("extractive", description="Default answerer.")
+    max_sentences: int = Field(5, description="Sentences in an extractive answer.")
+    max_question_chars: int = Field(2000, description="Longer questions are truncated with a notice.")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible server (Ollama, vLLM, llama.cpp).")
+    openai_model: str | None = Field(None, description="Model name on that server.")
+    openai_api_key: SecretStr | None = Field(None, description="Key for that server; never logged.")
+    gguf_path: Path | None = Field(None, description="Local GGUF chat model run in-process with xllamacpp.")
+    gguf_threads: int = Field(2, description="CPU threads for the local GGUF model.")
+    gguf_context: int = Field(4096, description="Context window for the local GGUF model.")
+    max_tokens: int = Field(400, description="Generation limit for generative answers.")
+    temperature: float = Field(0.0, description="Sampling temperature for generative answers.")
+
+
+class AppSettings(BaseModel):
+    feedback_path: Path = Field(PROJECT_ROOT / "data" / "feedback.sqlite", description="Where answer feedback is kept.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ICASSIST_", env_nested_delimiter="__", extra="ignore")
+
+    corpus: CorpusSettings = CorpusSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    store: StoreSettings = StoreSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    app: AppSettings = AppSettings()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The Streamlit app's building blocks, kept out of app.py so they can be unit-tested without a browser."""

@@ -1,0 +1,149 @@
+"""Streamlit pieces shared by the pages: navigation, answers with their source cards, feedback."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from icassist.records import Answer, Citation, Passage
+from icassist.ui.feedback import save_feedback
+from icassist.ui.render import answer_markdown, authors_text, badges, escape_markdown, highlighted
+from icassist.ui.state import Exchange
+
+log = logging.getLogger(__name__)
+
+
+def navigation() -> None:
+    """Explicit links instead of Streamlit's automatic list, which would call the chat page 'app'."""
+    with st.sidebar:
+        st.page_link("app.py", label="Ask the reports", icon=":material/forum:")
+        st.page_link("pages/programmes.py", label="Programmes", icon=":material/travel_explore:")
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a source card shows, whether it comes from a citation or from closest evidence."""
+
+    heading: str
+    title: str
+    authors: list[str]
+    year: int | None
+    section: str
+    page: str | None
+    programmes: list[str]
+    text: str
+    quote_start: int = 0
+    quote_end: int = 0
+
+    @classmethod
+    def from_citation(cls, c: Citation) -> Card:
+        return cls(
+            f"[{c.n}]", c.title, c.authors, c.year, c.section, c.page, c.programmes, c.text, c.quote_start, c.quote_end
+        )
+
+    @classmethod
+    def from_passage(cls, rank: int, p: Passage) -> Card:
+        chunk = p.chunk
+        return cls(
+            f"{rank}.",
+            chunk.title,
+            chunk.authors,
+            chunk.year,
+            chunk.section,
+            chunk.page_label,
+            chunk.programmes,
+            chunk.text,
+        )
+
+
+def source_card(card: Card, labels: dict[str, str]) -> None:
+    """Collapsed by default so the answer stays short; the passage is escaped, its supporting sentence marked."""
+    with st.expander(escape_markdown(f"{card.heading} {card.title} ({card.year or 'n.d.'})"), expanded=False):
+        facts = [
+            ("Authors", authors_text(card.authors)),
+            ("Year", str(card.year or "n.d.")),
+            ("Section", card.section),
+            ("Page", card.page or ""),
+        ]
+        st.markdown("  \n".join(f"**{name}:** {escape_markdown(value)}" for name, value in facts if value))
+        if card.programmes:
+            st.markdown(badges(card.programmes, labels))
+        st.markdown(highlighted(card.text, card.quote_start, card.quote_end))
+
+
+def answer_details(answer: Answer, labels: dict[str, str]) -> None:
+    """Notices, then the numbered sources or, for a refusal, the closest passages."""
+    for notice in answer.notices:
+        st.info(escape_markdown(notice), icon=":material/info:")
+    if answer.refused:
+        if answer.retrieved:
+            st.markdown("##### Closest evidence")
+            st.caption("The passages nearest your question. They are evidence to check, not an answer.")
+            for rank, passage in enumerate(answer.retrieved[:3], 1):
+                source_card(Card.from_passage(rank, passage), labels)
+    else:
+        st.markdown("##### Sources")
+        for citation in answer.citations:
+            source_card(Card.from_citation(citation), labels)
+    seconds = answer.timings.get("total_s")
+    st.caption(escape_markdown(f"{answer.answerer}" + (f" · {seconds:.1f} s" if seconds is not None else "")))
+
+
+def _save(exchange: Exchange, path: Path) -> None:
+    """Widget callback: one row per answer, updated whenever the rating or the comment changes."""
+    if exchange.answer is None:
+        return
+    exchange.rating = st.session_state.get(f"feedback-{exchange.id}")
+    exchange.comment = st.session_state.get(f"comment-{exchange.id}", "")
+    try:
+        save_feedback(
+            path,
+            exchange.id,
+            exchange.answer,
+            rating=exchange.rating,
+            comment=exchange.comment,
+            filters=exchange.filters,
+        )
+    except (sqlite3.Error, OSError):
+        log.exception("saving feedback to %s failed", path)
+        st.toast("Your feedback could not be saved. Please try again later.", icon=":material/error:")
+        return
+    st.toast("Thank you, your feedback was saved.", icon=":material/check:")
+
+
+def feedback(exchange: Exchange, path: Path) -> None:
+    """Thumbs and an optional comment; restored from the exchange after a page switch drops widget state."""
+    rating_key, comment_key = f"feedback-{exchange.id}", f"comment-{exchange.id}"
+    if rating_key not in st.session_state and exchange.rating is not None:
+        st.session_state[rating_key] = exchange.rating
+    if comment_key not in st.session_state:
+        st.session_state[comment_key] = exchange.comment
+    rating, comment = st.columns([1, 5], vertical_alignment="center")
+    with rating:
+        st.feedback("thumbs", key=rating_key, on_change=_save, args=(exchange, path))
+    with comment:
+        st.text_input(
+            "Comment on this answer (optional)",
+            key=comment_key,
+            on_change=_save,
+            args=(exchange, path),
+            placeholder="Comment on this answer (optional), then press Enter",
+            label_visibility="collapsed",
+        )
+
+
+def exchange_view(exchange: Exchange, labels: dict[str, str], feedback_path: Path) -> None:
+    """An earlier exchange as it was first shown."""
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(exchange.question).strip())
+    with st.chat_message("assistant"):
+        if exchange.answer is None:
+            st.error(exchange.error or "No answer.")
+            return
+        st.markdown(answer_markdown(exchange.answer))
+        answer_details(exchange.answer, labels)
+        feedback(exchange, feedback_path)

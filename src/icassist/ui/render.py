@@ -1,0 +1,82 @@
+"""Report and user text as Streamlit Markdown that can only ever display as text.
+
+Reports are third-party documents and questions are user input, so neither may inject HTML, links, images,
+LaTeX, emoji shortcodes or Streamlit's colour directives. CommonMark lets any ASCII punctuation be
+backslash-escaped, so every one is; whitespace runs become one space so no line can open a code block.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+
+from icassist.records import Answer, AnswerSentence
+
+_PUNCTUATION = frozenset(string.punctuation)
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+def escape_markdown(text: str) -> str:
+    """One line of literal text; edge spaces are kept so streamed pieces still join with a space."""
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in re.sub(r"\s+", " ", text))
+
+
+def escape_paragraphs(text: str) -> str:
+    """Literal text that keeps the report's paragraph breaks, the only layout worth keeping in a passage."""
+    return "\n\n".join(escape_markdown(p).strip() for p in _BLANK_LINE.split(text.strip()) if p.strip())
+
+
+def _joint(text: str, *, at_end: bool) -> str:
+    """What separates a highlight from its neighbour: a paragraph break, a space, or nothing."""
+    if not text:
+        return ""
+    edge = text[len(text.rstrip()) :] if at_end else text[: len(text) - len(text.lstrip())]
+    if edge.count("\n") >= 2:
+        return "\n\n"
+    return " "
+
+
+def highlighted(text: str, start: int, end: int) -> str:
+    """The passage with [start, end) — the sentence that supports the claim — on an orange background."""
+    if not 0 <= start < end <= len(text) or not text[start:end].strip():
+        return escape_paragraphs(text)
+    before, quote, after = text[:start], text[start:end], text[end:]
+    parts = [
+        escape_paragraphs(before),
+        _joint(before, at_end=True),
+        f":orange-background[{escape_markdown(quote).strip()}]",
+        _joint(after, at_end=False),
+        escape_paragraphs(after),
+    ]
+    return "".join(parts).strip()
+
+
+def sentence_markdown(sentence: AnswerSentence) -> str:
+    """An answer sentence, with a visible flag when its sources do not carry all of its words and numbers."""
+    text = escape_markdown(sentence.text).strip()
+    if sentence.supported:
+        return text
+    reason = "not fully supported by its sources"
+    if not sentence.citations:
+        reason = "no source cited"
+    elif sentence.unsupported_numbers:
+        reason = "numbers not in its sources: " + ", ".join(sentence.unsupported_numbers)
+    return f"{text} :red-badge[:material/warning: {escape_markdown(reason)}]"
+
+
+def answer_markdown(answer: Answer) -> str:
+    if answer.refused or not answer.sentences:
+        return escape_markdown(answer.text).strip()
+    return " ".join(sentence_markdown(s) for s in answer.sentences)
+
+
+def badges(programme_ids: list[str], labels: Mapping[str, str]) -> str:
+    """Gazetteer labels as blue badges; an id the gazetteer no longer knows is shown as the id."""
+    return " ".join(f":blue-badge[{escape_markdown(labels.get(pid, pid))}]" for pid in programme_ids)
+
+
+def authors_text(authors: list[str]) -> str:
+    if len(authors) <= 2:
+        return " and ".join(authors)
+    return ", ".join(authors[:-1]) + " and " + authors[-1]

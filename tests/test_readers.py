@@ -1,0 +1,103 @@
+"""read_document on real PDFs made here, and on every kind of file it must refuse."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from icassist.records import SourceMeta
+from ingest.readers import UnreadableDocument, read_document
+
+PAGES = [
+    "Integrated care joins health and social care around the person.",
+    "Pooled budgets let the NHS and councils share money for services.",
+    "Evaluations found fewer emergency admissions in some schemes.",
+]
+
+
+def _meta(path: Path) -> SourceMeta:
+    return SourceMeta(doc_id=path.name, title="Test report")
+
+
+def _make_pdf(path: Path, pages: list[str | None]) -> Path:
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for text in pages:
+        if text:
+            c.drawString(72, 760, "Integrated care test report")
+            c.drawString(72, 700, text)
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_pdf_pages_become_page_spans(tmp_path: Path) -> None:
+    path = _make_pdf(tmp_path / "report.pdf", PAGES)
+    doc = read_document(path, _meta(path))
+    assert [p.page for p in doc.pages] == ["1", "2", "3"]
+    for span, expected in zip(doc.pages, PAGES, strict=True):
+        assert doc.text[span.start : span.end] == expected
+    assert "Integrated care test report" not in doc.text  # repeated on every page: a running header
+    assert doc.file_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_text_and_markdown_files(tmp_path: Path) -> None:
+    txt = tmp_path / "notes.txt"
+    txt.write_text("Pooled budgets were used in\nEngland and Scotland.\n", encoding="utf-8")
+    assert read_document(txt, _meta(txt)).text == "Pooled budgets were used in England and Scotland."
+    md = tmp_path / "notes.md"
+    md.write_text("# Findings\n\nSchemes **reduced** admissions in several evaluations of integrated care.\n")
+    doc = read_document(md, _meta(md))
+    assert doc.headings[0].title == "Findings" and "**" not in doc.text
+
+
+def _encrypted(tmp_path: Path) -> Path:
+    source = _make_pdf(tmp_path / "plain.pdf", PAGES[:1])
+    writer = PdfWriter()
+    for page in PdfReader(source).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="secret", owner_password="owner")
+    path = tmp_path / "locked.pdf"
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def _corrupt(tmp_path: Path) -> Path:
+    data = _make_pdf(tmp_path / "whole.pdf", PAGES).read_bytes()
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(data[: len(data) // 3])
+    return path
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (_encrypted, "encrypted PDF"),
+        (_corrupt, "corrupt or truncated PDF"),
+        (lambda d: _make_pdf(d / "scan.pdf", [None, None]), "empty or scanned PDF: no text layer; OCR it first"),
+        (lambda d: _write(d, "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20), "binary file"),
+        (lambda d: _write(d, "control.md", bytes(range(1, 9)) * 50 + b"some text"), "mostly non-text"),
+        (lambda d: _write(d, "latin.txt", "Integración de cuidados".encode("latin-1")), "not UTF-8"),
+        (lambda d: _write(d, "empty.txt", b""), "empty file"),
+        (lambda d: _write(d, "blank.txt", b"  \n\n "), "empty file"),
+        (lambda d: _write(d, "report.docx", b"PK\x03\x04 stuff"), "unsupported file type"),
+    ],
+)
+def test_unreadable_files_name_the_file_and_the_remedy(tmp_path: Path, make, reason: str) -> None:
+    path = make(tmp_path)
+    with pytest.raises(UnreadableDocument) as info:
+        read_document(path, _meta(path))
+    message = str(info.value)
+    assert message.startswith(f"{path.name}: ") and reason in message
+    assert "\n" not in message and info.value.path == path
