@@ -9,96 +9,14 @@ from statistics import median
 
 from icassist.records import Chunk, ParsedDocument, content_hash
 from icassist.settings import ChunkSettings
+from icassist.text import split_sentences
 
-_ABBREVIATIONS = {
-    "e.g",
-    "i.e",
-    "al",
-    "dr",
-    "mr",
-    "mrs",
-    "ms",
-    "prof",
-    "no",
-    "nos",
-    "vs",
-    "cf",
-    "fig",
-    "figs",
-    "approx",
-    "st",
-    "vol",
-    "pp",
-    "p",
-    "ed",
-    "eds",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "inc",
-    "ltd",
-    "co",
-    "dept",
-    "est",
-    "ref",
-    "refs",
-    "para",
-    "sec",
-    "ch",
-    "viz",
-    "incl",
-    "min",
-    "max",
-}
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
 _BIBLIOGRAPHY = re.compile(
     r"^(\d{1,2}(\.\d{1,2})*\.?\s+)?(references|bibliography|reference list|works cited|sources|further reading)$", re.I
 )
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) into `text`, whitespace trimmed; line breaks always end a sentence.
-
-    A period after an abbreviation ('e.g.', 'et al.', 'No.'), an initial ('J. Smith') or a list number at the start
-    of a line ('1. Introduction') does not end a sentence; decimals never match since no space follows the point.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        if m.group().startswith("\n") or not _is_abbreviation(text, m.start()):
-            _add_span(text, start, m.end() if not m.group().startswith("\n") else m.start(), spans)
-            start = m.end()
-    _add_span(text, start, len(text), spans)
-    return spans
-
-
-def _is_abbreviation(text: str, dot: int) -> bool:
-    if text[dot] != ".":
-        return False
-    line_start = text.rfind("\n", 0, dot) + 1
-    word = text[line_start:dot].rsplit(None, 1)[-1] if text[line_start:dot].strip() else ""
-    bare = word.lstrip("([\"'“‘").lower()
-    if bare in _ABBREVIATIONS or re.fullmatch(r"[A-Za-z](\.[A-Za-z])+", bare):
-        return True
-    if re.fullmatch(r"[A-Z]", word):
-        return True
-    return bool(re.fullmatch(r"\d{1,2}(\.\d{1,2})*", word) and text[line_start:dot].strip() == word)
-
-
-def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    segment = text[start:end]
-    if segment.strip():
-        lead = len(segment) - len(segment.lstrip())
-        spans.append((start + lead, start + len(segment.rstrip())))
+_YEAR = re.compile(r"\b(19|20)\d{2}[a-z]?\b")
 
 
 def is_bibliography_heading(title: str) -> bool:
@@ -141,10 +59,17 @@ def _sections(doc: ParsedDocument, exclude_bibliography: bool) -> list[_Section]
         trail = [t for t in trail if t[0] < h.level] + [(h.level, h.title)]
         if skip_below is not None and h.level > skip_below:
             continue
-        skip_below = h.level if exclude_bibliography and is_bibliography_heading(h.title) else None
+        bibliography = is_bibliography_heading(h.title) and _mostly_references(doc.text[h.start : end])
+        skip_below = h.level if exclude_bibliography and bibliography else None
         if skip_below is None:
             sections.append(_Section([t for _, t in trail], h.start, end))
     return [s for s in sections if doc.text[s.start : s.end].strip()]
+
+
+def _mostly_references(text: str) -> bool:
+    """Some layouts put a case study's findings under its 'References' label; only real reference lists go."""
+    lines = [line for line in text.splitlines()[1:] if line.strip()]
+    return not lines or sum(bool(_YEAR.search(line)) for line in lines) >= 0.5 * len(lines)
 
 
 def _words(text: str) -> int:

@@ -6,7 +6,7 @@ import pytest
 
 from icassist.records import Heading, PageSpan, ParsedDocument, SourceMeta
 from icassist.settings import ChunkSettings
-from ingest.chunking import chunk_document, is_bibliography_heading, split_sentences
+from ingest.chunking import chunk_document, is_bibliography_heading
 
 SETTINGS = ChunkSettings(min_words=40, target_words=60, max_words=90)
 
@@ -97,30 +97,3 @@ def test_overlong_sentence_is_cut_under_max_words() -> None:
     )
     chunks = chunk_document(doc, SETTINGS)
     assert len(chunks) >= 3 and all(len(c.text.split()) <= SETTINGS.max_words for c in chunks)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        (
-            "Care is linked, e.g. via pooled budgets. Costs fell.",
-            ["Care is linked, e.g. via pooled budgets.", "Costs fell."],
-        ),
-        ("Ham et al. (2008) found gains. Others did not.", ["Ham et al. (2008) found gains.", "Others did not."]),
-        ("See No. 5 in the list. Then stop.", ["See No. 5 in the list.", "Then stop."]),
-        (
-            "Dr. Smith led it. Spending rose 3.5 per cent. It ended.",
-            ["Dr. Smith led it.", "Spending rose 3.5 per cent.", "It ended."],
-        ),
-        ("Work by J. Smith and A. B. Jones helped. Yes.", ["Work by J. Smith and A. B. Jones helped.", "Yes."]),
-        ("It works, i.e. Torbay shows it. Fine!", ["It works, i.e. Torbay shows it.", "Fine!"]),
-        (
-            "Heading line\nBody text here. More “quoted.” Then done?",
-            ["Heading line", "Body text here.", "More “quoted.”", "Then done?"],
-        ),
-        ("1. Introduction to care", ["1. Introduction to care"]),
-    ],
-)
-def test_split_sentences(text: str, expected: list[str]) -> None:
-    spans = split_sentences(text)
-    assert [text[a:b] for a, b in spans] == expected

@@ -33,7 +33,7 @@ class EmptyQuestion(ValueError):
 class Answerer(Protocol):
     name: str
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]: ...
+    def stream(self, question: str, query: str, passages: list[Passage]) -> Iterator[str]: ...
 
 
 def prepare_question(question: str, limit: int) -> tuple[str, list[str]]:
@@ -91,11 +91,11 @@ class Assistant:
 
     def _write(self, question: str, passages: list[Passage], query: str, notices: list[str]) -> Iterator[str | Answer]:
         started = time.perf_counter()
-        verdict = assess(question, passages, self.retriever.vocabulary, self.settings.retrieval.refusal_threshold)
+        verdict = assess(question, passages, self.retriever.lexicon, self.settings.retrieval.refusal_threshold)
         base = {"question": question, "retrieved": passages, "answerer": self.answerer.name, "retrieval_query": query}
         if verdict.answerable:
             pieces: list[str] = []
-            for piece in self.answerer.stream(query, passages):
+            for piece in self.answerer.stream(question, query, passages):
                 pieces.append(piece)
                 yield piece
             checked = check("".join(pieces), passages)

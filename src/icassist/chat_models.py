@@ -21,12 +21,13 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
+from icassist.model_install import MODEL_DISPLAY_NAME, MODEL_FILE
 from icassist.settings import AnswerSettings
 
 INSTALL_COMMAND = "icassist models install  (or: python -m icassist.model_install)"
 LOOPBACK = "127.0.0.1"
 # Display names for GGUF files whose stem is not a readable model name.
-_KNOWN_GGUF_NAMES = {"qwen2.5-coder-1.5b-instruct-q4_k_m": "Qwen2.5-Coder-1.5B"}
+_KNOWN_GGUF_NAMES = {Path(MODEL_FILE).stem: MODEL_DISPLAY_NAME}
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -198,12 +199,13 @@ class ChatXLlama(BaseChatModel):
         chunks: queue.Queue[dict | BaseException | None] = queue.Queue()
         abandoned = threading.Event()
 
+        def on_chunk(chunk: dict) -> bool:
+            chunks.put(chunk)
+            return abandoned.is_set()
+
         def produce() -> None:
             try:
-                engine.handle_chat_completions(
-                    self._request(messages, stop, stream=True, **kwargs),
-                    lambda chunk: chunks.put(chunk) or abandoned.is_set(),
-                )
+                engine.handle_chat_completions(self._request(messages, stop, stream=True, **kwargs), on_chunk)
             except BaseException as error:  # Re-raised in the consumer's thread.
                 chunks.put(error)
             finally:

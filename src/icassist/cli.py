@@ -22,10 +22,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.readers import UnreadableDocument
-
     from icassist.store import StoreError
     from ingest.pipeline import IngestBusy, ingest
+    from ingest.readers import UnreadableDocument
 
     settings = _settings(args)
     settings.store.lock_timeout_s = args.wait
@@ -129,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--year", action="append", type=int, help="restrict to a publication year; repeatable")
     ask.add_argument("--answerer", choices=["extractive", "generative"], help="override the configured answerer")
     ask.add_argument("--json", action="store_true", help="print the whole Answer record as JSON")
+    from icassist.evaluation.runner import add_eval_parser
+
+    add_eval_parser(sub)
     return parser
 
 

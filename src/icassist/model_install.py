@@ -24,6 +24,7 @@ from pathlib import Path
 from icassist.settings import PROJECT_ROOT
 
 MODEL_NAME = "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"
+MODEL_DISPLAY_NAME = "Qwen2.5-Coder-1.5B"
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 DEFAULT_DEST = PROJECT_ROOT / "data" / "models" / MODEL_FILE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,9 +12,27 @@ from rank_bm25 import BM25Okapi
 from icassist.records import Chunk, Filters, Passage
 from icassist.settings import RetrievalSettings
 from icassist.store import Store
-from icassist.text import tokens
+from icassist.text import normalise, tokens
 
 _GLOSSARY_LINE = re.compile(r"^([A-Z][A-Za-z0-9&/+\-]{1,9})\s+([A-Z][^\n]{8,120})$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """What the reports contain: stemmed words, and the folded full text for multi-word names."""
+
+    vocabulary: frozenset[str]
+    text: str
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Lexicon:
+        texts = list(texts)
+        return cls(frozenset(t for text in texts for t in tokens(text)), " ".join(fold(text) for text in texts))
+
+
+def fold(text: str) -> str:
+    """Lower case, plain typography, single spaces: the form multi-word names are looked up in."""
+    return " ".join(normalise(text).lower().split())
 
 
 @dataclass
@@ -51,7 +70,7 @@ class HybridRetriever:
         self.corpus = Corpus.load(store)
         self.bm25 = BM25Okapi([tokens(c.embed_text) for c in self.corpus.chunks]) if self.corpus.chunks else None
         self.idf: dict[str, float] = dict(self.bm25.idf) if self.bm25 else {}
-        self.vocabulary = {t for c in self.corpus.chunks for t in tokens(c.embed_text)}
+        self.lexicon = Lexicon.of(c.embed_text for c in self.corpus.chunks)
         self.glossary = glossary(self.corpus.chunks)
 
     def expand(self, query: str) -> str:
@@ -122,6 +141,3 @@ class HybridRetriever:
             if len(chosen) == k:
                 return chosen
         return (chosen + overflow)[:k]
-
-    def unknown_terms(self, terms: list[str]) -> list[str]:
-        return [t for t in terms if t not in self.vocabulary]

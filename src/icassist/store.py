@@ -7,6 +7,7 @@ killed ingest leaves the previous collection answering and a half-written one is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -202,10 +203,11 @@ class Store:
     def drop_inactive(self) -> list[str]:
         """Remove collections left by earlier or interrupted ingests."""
         active = self._pointer().get("active")
-        prefix = f"{self.settings.store.collection_prefix}-"
+        # only `<prefix>-<stamp>` (see new_collection): `icassist-staging-*` belongs to another prefix
+        ours = re.compile(rf"{re.escape(self.settings.store.collection_prefix)}-\d{{8}}T\d{{12}}")
         dropped = []
         for name in self._collection_names():
-            if name.startswith(prefix) and name not in (active, self._meta_name):
+            if ours.fullmatch(name) and name != active:
                 self.client.delete_collection(name)
                 dropped.append(name)
         return dropped

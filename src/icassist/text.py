@@ -6,201 +6,22 @@ import re
 import unicodedata
 
 STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "us",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "one",
-        "two",
-        "also",
-        "did",
-        "tell",
-        "told",
-        "say",
-        "says",
-        "said",
-        "give",
-        "gave",
-        "show",
-        "shows",
-        "shown",
-        "find",
-        "found",
-        "report",
-        "reports",
-        "reported",
-        "what's",
-        "whats",
-        "kind",
-        "sort",
-        "according",
-    ]
+    """a about above after again against all also am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here hers
+    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves us may might must shall one two
+    tell told say says said give gave show shows shown find found report reports reported what's whats kind sort
+    according""".split()
 )
-
 _WORD = re.compile(r"[£$€]?\d+(?:[.,]\d+)*%?|[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _ABBREVIATIONS = frozenset(
-    [
-        "e.g",
-        "i.e",
-        "et",
-        "al",
-        "etc",
-        "dr",
-        "mr",
-        "mrs",
-        "ms",
-        "prof",
-        "no",
-        "nos",
-        "vs",
-        "cf",
-        "fig",
-        "figs",
-        "approx",
-        "ca",
-        "vol",
-        "pp",
-        "p",
-        "st",
-        "inc",
-        "ltd",
-        "co",
-        "jr",
-        "sr",
-        "dept",
-    ]
+    """e.g i.e al dr mr mrs ms prof no nos vs cf fig figs approx st vol pp p ed eds jan feb mar apr jun jul
+    aug sep sept oct nov dec inc ltd co dept est ref refs para sec ch viz incl min max""".split()
 )
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•\-–])|\n\s*\n|\n(?=\s*[•\-–*]\s)")
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
 
 
 def normalise(text: str) -> str:
@@ -241,31 +62,36 @@ def numbers(text: str) -> list[str]:
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans, not fooled by 'e.g.', 'et al.', initials or decimals; paragraph and list breaks end one."""
+    """Sentence spans (start, end) into `text`, whitespace trimmed; line breaks always end a sentence.
+
+    A period after an abbreviation ('e.g.', 'et al.', 'No.'), an initial ('J. Smith') or a list number at the start
+    of a line ('1. Introduction') does not end a sentence; decimals never match since no space follows the point.
+    """
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.start() + 1
-        if text[match.start()] == "." and _is_abbreviation(text, match.start()):
-            continue
-        _add_span(text, start, end, spans)
-        start = match.end()
+    for m in _BOUNDARY.finditer(text):
+        if m.group().startswith("\n") or not _is_abbreviation(text, m.start()):
+            _add_span(text, start, m.end() if not m.group().startswith("\n") else m.start(), spans)
+            start = m.end()
     _add_span(text, start, len(text), spans)
     return spans
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word_start = dot
-    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
-        word_start -= 1
-    word = text[word_start:dot].lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha() and text[word_start].isupper())
+    if text[dot] != ".":
+        return False
+    line_start = text.rfind("\n", 0, dot) + 1
+    word = text[line_start:dot].rsplit(None, 1)[-1] if text[line_start:dot].strip() else ""
+    bare = word.lstrip("([\"'“‘").lower()
+    if bare in _ABBREVIATIONS or re.fullmatch(r"[A-Za-z](\.[A-Za-z])+", bare):
+        return True
+    if re.fullmatch(r"[A-Z]", word):
+        return True
+    return bool(re.fullmatch(r"\d{1,2}(\.\d{1,2})*", word) and text[line_start:dot].strip() == word)
 
 
 def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
+    segment = text[start:end]
+    if segment.strip():
+        lead = len(segment) - len(segment.lstrip())
+        spans.append((start + lead, start + len(segment.rstrip())))

@@ -19,6 +19,8 @@ from icassist.text import split_sentences, tokens
 
 _MIN_WORDS, _MAX_WORDS = 6, 90
 _REFERENCE_LIKE = re.compile(r"(\(\d{4}[a-z]?\)|\d{4}[a-z]?\.)\s*[A-Z\"“].*(Journal|Press|Report|Review|pp\.)")
+_CAPTION = re.compile(r"^(Table|Figure|Fig\.|Box|Chart|Exhibit|Case study|Annex|Appendix)\s*\d", re.IGNORECASE)
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _CLEAN_LEAD = re.compile(r"^[•\-–*·▪]+\s*")
 _SEMANTIC_CANDIDATES = 24
 
@@ -29,11 +31,13 @@ class Candidate:
     start: int
     text: str
     lexical: float
+    passage_similarity: float
     semantic: float = 0.0
 
     @property
     def score(self) -> float:
-        return 0.55 * self.semantic + 0.45 * self.lexical - 0.02 * self.passage
+        """Weights chosen on the evaluation set (evals/quality-log.md)."""
+        return 0.4 * self.semantic + 0.4 * self.lexical + 0.2 * self.passage_similarity - 0.02 * self.passage
 
 
 class ExtractiveAnswerer:
@@ -44,32 +48,33 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.idf = idf
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
-        for i, sentence in enumerate(self.sentences(question, passages)):
+    def stream(self, question: str, query: str, passages: list[Passage]) -> Iterator[str]:
+        for i, sentence in enumerate(self.sentences(question, query, passages)):
             yield (" " if i else "") + sentence
 
-    def sentences(self, question: str, passages: list[Passage]) -> list[str]:
-        candidates = self._candidates(question, passages)
+    def sentences(self, question: str, query: str, passages: list[Passage]) -> list[str]:
+        """`query` adds the subject of earlier turns to a follow-up; the question's own words weigh more."""
+        candidates = self._candidates(question, query, passages)
         if not candidates:
             return []
-        self._add_semantic(question, candidates)
+        self._add_semantic(query, candidates)
         chosen = self._select(candidates)
         chosen.sort(key=lambda c: (c.passage, c.start))
         return [self._cite(c) for c in chosen]
 
-    def _candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
-        query = set(tokens(question))
-        weight = sum(self.idf.get(t, 1.0) for t in query) or 1.0
+    def _candidates(self, question: str, query: str, passages: list[Passage]) -> list[Candidate]:
+        weights = {t: 0.5 * self.idf.get(t, 1.0) for t in tokens(query)}
+        weights.update({t: self.idf.get(t, 1.0) for t in tokens(question)})
+        total = sum(weights.values()) or 1.0
         found = []
         for p, passage in enumerate(passages):
             text = passage.chunk.text
             for start, end in split_sentences(text):
                 sentence = " ".join(_CLEAN_LEAD.sub("", text[start:end]).split())
-                n_words = len(sentence.split())
-                if not _MIN_WORDS <= n_words <= _MAX_WORDS or _REFERENCE_LIKE.search(sentence):
+                if not _is_prose(sentence):
                     continue
-                overlap = query & set(tokens(sentence))
-                found.append(Candidate(p, start, sentence, sum(self.idf.get(t, 1.0) for t in overlap) / weight))
+                lexical = sum(weights.get(t, 0.0) for t in set(tokens(sentence))) / total
+                found.append(Candidate(p, start, sentence, lexical, passage.dense_similarity or 0.0))
         found.sort(key=lambda c: c.lexical - 0.02 * c.passage, reverse=True)
         return found[:_SEMANTIC_CANDIDATES]
 
@@ -79,13 +84,10 @@ class ExtractiveAnswerer:
             candidate.semantic = float(similarity)
 
     def _select(self, candidates: list[Candidate]) -> list[Candidate]:
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-        best = ranked[0].score
+        """The best-scoring sentences, skipping near-repeats of one already chosen."""
         chosen: list[Candidate] = []
-        for candidate in ranked:
+        for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
             if len(chosen) >= self.settings.max_sentences:
-                break
-            if len(chosen) >= 2 and candidate.score < 0.75 * best:
                 break
             words = set(tokens(candidate.text))
             if any(len(words & set(tokens(c.text))) / (len(words | set(tokens(c.text))) or 1) > 0.6 for c in chosen):
@@ -101,3 +103,13 @@ class ExtractiveAnswerer:
         if text and text[-1] in ".!?:;":
             return text[:-1] + marker + text[-1]
         return text + marker + "."
+
+
+def _is_prose(sentence: str) -> bool:
+    """Whole sentences only: no headings, captions, reference-list entries or fragments cut mid-sentence."""
+    n_words = len(sentence.split())
+    if not _MIN_WORDS <= n_words <= _MAX_WORDS or _REFERENCE_LIKE.search(sentence) or _CAPTION.match(sentence):
+        return False
+    if sentence[0].islower():
+        return False
+    return bool(_ENDS_SENTENCE.search(sentence)) or n_words >= 15

@@ -26,10 +26,11 @@ class GenerativeAnswerer:
         self.model = model
         self.name = name
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
+    def stream(self, question: str, query: str, passages: list[Passage]) -> Iterator[str]:
+        """With a chat model configured, `query` is the model's standalone rewrite of a follow-up: answer that."""
         messages = [
             SystemMessage(prompts.ANSWER_SYSTEM.format(refusal=prompts.REFUSAL)),
-            HumanMessage(prompts.ANSWER_USER.format(sources=format_sources(passages), question=question)),
+            HumanMessage(prompts.ANSWER_USER.format(sources=format_sources(passages), question=query)),
         ]
         for chunk in self.model.stream(messages):
             if chunk.content:

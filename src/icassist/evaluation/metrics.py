@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise, permutations
 
@@ -86,8 +86,8 @@ def quote_matches(quote: str, passages: Sequence[Evidence]) -> list[tuple[int, .
     needle = normalise(quote)
     if not needle:
         return []
-    singles = [(i,) for i, p in enumerate(passages) if needle in p.norm]
-    pairs = [
+    singles: list[tuple[int, ...]] = [(i,) for i, p in enumerate(passages) if needle in p.norm]
+    pairs: list[tuple[int, ...]] = [
         (i, j)
         for i, j in permutations(range(len(passages)), 2)
         if needle not in passages[i].norm
@@ -182,16 +182,16 @@ class QuestionScore:
 
 def score_question(question: Question, outcome: Outcome, k: int) -> QuestionScore:
     """Score one outcome; retrieval metrics look at the top k passages, answer metrics at the answer itself."""
-    base = {
-        "id": question.id,
-        "type": question.type,
-        "answerable": question.answerable,
-        "refused": outcome.refused,
-        "error": outcome.error is not None,
-        "latency_s": outcome.latency_s,
-    }
+    score = QuestionScore(
+        id=question.id,
+        type=question.type,
+        answerable=question.answerable,
+        refused=outcome.refused,
+        error=outcome.error is not None,
+        latency_s=outcome.latency_s,
+    )
     if not question.answerable:
-        return QuestionScore(**base)
+        return score
     top = outcome.retrieved[:k]
     ranks = [quote_rank(q, top) for q in question.quotes]
     found = [r is not None for r in ranks]
@@ -200,19 +200,19 @@ def score_question(question: Question, outcome: Outcome, k: int) -> QuestionScor
     if question.key_facts:
         hits = sum(fact_in_text(f, outcome.answer) for f in question.key_facts) if outcome.answered else 0
         fact_recall = hits / len(question.key_facts)
-    retrieval = {
-        "recall": float(any(found)),
-        "reciprocal_rank": 1.0 / first if first else 0.0,
-        "quote_coverage": sum(found) / len(found),
-        "key_fact_recall": fact_recall,
-        "found_quotes": found,
-    }
+    score = replace(
+        score,
+        recall=float(any(found)),
+        reciprocal_rank=1.0 / first if first else 0.0,
+        quote_coverage=sum(found) / len(found),
+        key_fact_recall=fact_recall,
+        found_quotes=found,
+    )
     if not outcome.answered:
-        return QuestionScore(**base, **retrieval)
+        return score
     holders = {i for q in question.quotes for match in quote_matches(q, outcome.citations) for i in match}
-    return QuestionScore(
-        **base,
-        **retrieval,
+    return replace(
+        score,
         citation_supported=bool(holders),
         citations=len(outcome.citations),
         supporting_citations=len(holders),

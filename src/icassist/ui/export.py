@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from icassist.records import Answer, Citation, Passage
-from icassist.ui.render import authors_text
+from icassist.ui.render import authors_text, defuse_autolinks
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _UNSAFE = frozenset("\\`*_[]<>&!|~:$#")
 
 
 def _escape_run(text: str) -> str:
-    return "".join("\\" + ch if ch in _UNSAFE else ch for ch in re.sub(r"\s+", " ", text))
+    return "".join("\\" + ch if ch in _UNSAFE else ch for ch in defuse_autolinks(re.sub(r"\s+", " ", text)))
 
 
 def escape(text: str) -> str:

@@ -14,12 +14,20 @@ from collections.abc import Mapping
 from icassist.records import Answer, AnswerSentence
 
 _PUNCTUATION = frozenset(string.punctuation)
+# GFM turns www.x.y, http://x.y and a@b.c into links after escapes are resolved, so escaping cannot stop it;
+# a zero-width space where the pattern starts does, and is invisible.
+_AUTOLINK_TRIGGER = re.compile(r"(?i)(?<=\bwww)(?=\.)|(?<=:)(?=//)|(?=@)")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+def defuse_autolinks(text: str) -> str:
+    return _AUTOLINK_TRIGGER.sub("\u200b", text)
 
 
 def escape_markdown(text: str) -> str:
     """One line of literal text; edge spaces are kept so streamed pieces still join with a space."""
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in re.sub(r"\s+", " ", text))
+    flat = defuse_autolinks(re.sub(r"\s+", " ", text))
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in flat)
 
 
 def escape_paragraphs(text: str) -> str:

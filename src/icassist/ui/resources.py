@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import streamlit as st
-from langchain_core.runnables import RunnableGenerator, RunnableLambda
 
 from icassist.chain import Assistant
 from icassist.gazetteer import Programme, load_gazetteer
@@ -41,17 +40,7 @@ def assistant(answerer: str, collection: str) -> Assistant:
     """
     chosen = settings().model_copy(deep=True)
     chosen.answer.answerer = "generative" if answerer == "generative" else "extractive"
-    loaded = Assistant(chosen)
-    _merge_streamed_inputs(loaded)
-    return loaded
-
-
-def _merge_streamed_inputs(loaded: Assistant) -> None:
-    """Workaround for chain.py: when streamed, RunnablePassthrough.assign emits the input and each new key as
-    separate chunks, so Assistant._answer sees a dict without 'passages' (KeyError). A RunnableLambda collects
-    the chunks into one dict first; harmless once chain.py merges them itself. Remove when fixed there.
-    """
-    loaded.chain = loaded.retrieval_chain | RunnableLambda(lambda inputs: inputs) | RunnableGenerator(loaded._answer)
+    return Assistant(chosen)
 
 
 def generative_name(config: Settings) -> str | None:
@@ -60,7 +49,7 @@ def generative_name(config: Settings) -> str | None:
     Checked from settings alone, so the sidebar never loads a language model just to draw itself.
     """
     answer = config.answer
-    if not (answer.gguf_path or (answer.openai_base_url and answer.openai_model)):
+    if not (answer.gguf_path or answer.openai_base_url):
         return None
     try:
         from icassist.chat_models import describe

@@ -1,0 +1,169 @@
+"""Shared fixtures: a small real corpus cut from the reports, settings pointing into tmp, one ingested store.
+
+The embedding model runs at ~5-20 chunks/s here, so the corpus is kept to about a dozen chunks and the
+read-only tests share one ingested store; tests that change a store build their own from a corpus copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from icassist.embeddings import LocalEmbeddings
+from icassist.settings import PROJECT_ROOT, Settings
+from ingest.manifest import load_manifest
+from ingest.pipeline import IngestReport, ingest
+
+REAL_CORPUS = PROJECT_ROOT / "corpus"
+ICASSIST = PROJECT_ROOT / ".venv" / "bin" / "icassist"
+
+CHE = "che-rp97-integrating-funds-for-health-and-social-care.txt"
+MONITOR = "monitor-2012-enablers-and-barriers-to-integrated-care.txt"
+KINGSFUND = "kingsfund-2010-clinical-and-service-integration.txt"
+HRB = "hrb-2014-integration-of-health-and-social-care.txt"
+CSU = "csu-2016-rapid-evidence-scan-integrated-care.txt"
+# file -> (first line, words): windows of the real reports with headings and case-study names in them
+EXCERPTS = {CHE: (1500, 650), MONITOR: (180, 650), KINGSFUND: (300, 650)}
+PDF_NAME = "hrb-2014-excerpt.pdf"  # no manifest entry: metadata is inferred from the PDF info dictionary
+PDF_TITLE = "Integration of health and social care: excerpt"
+PDF_PAGES = 3
+
+
+def excerpt(name: str, first_line: int, words: int) -> str:
+    """Whole lines of a real report from first_line until about `words` words."""
+    out, count = [], 0
+    for line in (REAL_CORPUS / name).read_text(encoding="utf-8").splitlines()[first_line:]:
+        out.append(line)
+        count += len(line.split())
+        if count >= words:
+            break
+    return "\n".join(out) + "\n"
+
+
+def write_manifest(corpus: Path, names: list[str]) -> None:
+    """A sources.toml listing `names` with their real manifest entries (JSON strings are valid TOML strings)."""
+    metas = load_manifest(REAL_CORPUS, "sources.toml")
+    blocks = []
+    for name in names:
+        meta = metas[name]
+        blocks.append(
+            "[[source]]\n"
+            f"file = {json.dumps(name)}\n"
+            f"title = {json.dumps(meta.title)}\n"
+            f"authors = {json.dumps(meta.authors)}\n"
+            f"publisher = {json.dumps(meta.publisher)}\n"
+            f"year = {meta.year}\n"
+            f"kind = {json.dumps(meta.kind)}\n"
+        )
+    (corpus / "sources.toml").write_text("\n".join(blocks), encoding="utf-8")
+
+
+def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
+    """A real text PDF, one page per string, wrapped at ~90 characters."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    if title:
+        c.setTitle(title)
+        c.setAuthor("Brigid Pike; Deirdre Mongan")
+    for text in pages:
+        y, line = 800.0, ""
+        for word in text.split():
+            if len(line) + len(word) > 90:
+                c.drawString(50, y, line)
+                y, line = y - 14, ""
+            line = f"{line} {word}".strip()
+        if line:
+            c.drawString(50, y, line)
+        c.showPage()
+    c.save()
+    return path
+
+
+def make_corpus(dest: Path) -> Path:
+    """Three .txt excerpts listed in the manifest, one unlisted 3-page PDF, and the real gazetteer."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, (first, words) in EXCERPTS.items():
+        (dest / name).write_text(excerpt(name, first, words), encoding="utf-8")
+    write_manifest(dest, list(EXCERPTS))
+    pdf_words = excerpt(HRB, 3000, 540).split()
+    per_page = len(pdf_words) // PDF_PAGES + 1
+    pages = [" ".join(pdf_words[i : i + per_page]) for i in range(0, len(pdf_words), per_page)]
+    make_pdf(dest / PDF_NAME, pages, title=PDF_TITLE)
+    shutil.copy(REAL_CORPUS / "programmes.toml", dest / "programmes.toml")
+    return dest
+
+
+def make_settings(corpus: Path, store: Path) -> Settings:
+    settings = Settings().model_copy(deep=True)
+    settings.corpus.dir = corpus
+    settings.store.path = store
+    settings.store.chroma_url = None
+    settings.store.lock_timeout_s = 0.0
+    return settings
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without ICASSIST_* settings that could point the CLI elsewhere."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ICASSIST_")}
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ICASSIST), *args], capture_output=True, text=True, timeout=timeout, env=cli_env(**env), check=False
+    )
+
+
+def wait_for(predicate: object, timeout: float, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(interval)
+    return False
+
+
+@dataclass(frozen=True)
+class Ingested:
+    settings: Settings
+    report: IngestReport
+
+
+@pytest.fixture(scope="session")
+def embeddings() -> LocalEmbeddings:
+    """One model per test process: loading it costs more than embedding the test corpus."""
+    return LocalEmbeddings(Settings().embedding)
+
+
+@pytest.fixture(scope="session")
+def corpus_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_corpus(tmp_path_factory.mktemp("corpus-template"))
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path, corpus_template: Path) -> Path:
+    """A corpus copy the test may edit."""
+    return Path(shutil.copytree(corpus_template, tmp_path / "corpus"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
+    """Settings for a fresh, empty store beside a corpus copy."""
+    return make_settings(corpus_dir, tmp_path / "store")
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory: pytest.TempPathFactory, corpus_template: Path, embeddings: LocalEmbeddings) -> Ingested:
+    """The template corpus ingested once; read-only for tests (copy corpus and re-ingest to change anything)."""
+    root = tmp_path_factory.mktemp("ingested")
+    settings = make_settings(Path(shutil.copytree(corpus_template, root / "corpus")), root / "store")
+    return Ingested(settings, ingest(settings, embeddings=embeddings, progress=False, log=lambda _: None))

@@ -1,0 +1,172 @@
+"""End to end in Debian's Chromium: the real app answers with citations, and report text renders only as text.
+
+Uses the system browser (never a downloaded one) through Playwright, and `streamlit run` as a subprocess on a
+free local port, with the small real store that tests/test_app.py builds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from icassist.settings import PROJECT_ROOT
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_app import TORBAY, build_store
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+OUTPUT = PROJECT_ROOT / "test-output"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def streamlit_server(script: Path, env: dict[str, str], log: Path) -> Iterator[str]:
+    """`streamlit run` on a free port until the block ends; the process group is stopped even on failure."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).with_name("streamlit")), "run", str(script),
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, cwd=script.parent, env=os.environ | env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(f"streamlit did not start:\n{log.read_text()}") from None
+                    time.sleep(0.2)
+            yield url
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def save_screenshot(page: Page, tmp_path: Path, name: str) -> Path:
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), full_page=True)
+    OUTPUT.mkdir(exist_ok=True)
+    shutil.copy2(shot, OUTPUT / name)
+    return OUTPUT / name
+
+
+def test_question_gets_cited_answer_with_source_card(
+    browser: Browser, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    env = build_store(request.config.cache.mkdir("icassist-ui-store"))
+    env["ICASSIST_APP__FEEDBACK_PATH"] = str(tmp_path / "feedback.sqlite")
+    started = time.monotonic()
+    with streamlit_server(PROJECT_ROOT / "app.py", env, tmp_path / "streamlit.log") as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(url)
+        chat_input = page.get_by_test_id("stChatInputTextArea")
+        expect(chat_input).to_be_visible(timeout=60_000)
+        first_render_s = time.monotonic() - started
+        chat_input.fill(TORBAY)
+        chat_input.press("Enter")
+        cards = page.get_by_test_id("stExpander")
+        expect(cards.first).to_contain_text("[1] Clinical and service integration", timeout=120_000)
+        answer = page.get_by_test_id("stChatMessage").nth(1)
+        expect(answer).to_contain_text("Torbay had the lowest use of hospital bed days")
+        expect(answer).to_contain_text("[1]")
+        cards.first.locator("summary").click()
+        details = cards.first.get_by_test_id("stExpanderDetails")
+        expect(details).to_contain_text("Authors: Natasha Curry and Chris Ham")
+        expect(details).to_contain_text("Torbay Care Trust (England)")
+        highlight = details.locator(".stMarkdownColoredBackground")
+        expect(highlight).to_contain_text("Torbay had the lowest use of hospital bed days")
+        expect(answer.get_by_test_id("stFeedback")).to_be_visible()
+        expect(page.locator("[data-stale='true']")).to_have_count(0)
+        shot = save_screenshot(page, tmp_path, "browser-torbay-answer.png")
+        page.close()
+    print(f"first render {first_render_s:.1f} s after `streamlit run`; screenshot {shot}")
+    assert first_render_s <= 30
+
+
+def test_report_text_renders_as_text_not_markup(browser: Browser, tmp_path: Path) -> None:
+    passage = (
+        "Intro <script>alert(1)</script> text. The [click](http://evil) sentence is *here* at www.evil.com. "
+        "After :smile: and $x^2$ <img src=x onerror=alert(2)>, see https://evil.com/x or me@evil.com."
+    )
+    start, end = passage.index("The [click]"), passage.index(" After")
+    script = tmp_path / "evil_card.py"
+    script.write_text(
+        "from icassist.ui.components import Card, source_card\n"
+        f"source_card(Card('[1]', 'Title [x](http://evil) <b>b</b>', ['A'], 2020, 'S', '3', ['torbay'], "
+        f"{passage!r}, {start}, {end}), {{'torbay': 'Torbay <i>x</i>'}})\n"
+    )
+    with streamlit_server(script, {}, tmp_path / "streamlit.log") as url:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(url)
+        card = page.get_by_test_id("stExpander")
+        expect(card).to_contain_text("[1] Title [x](http://evil) <b>b</b> (2020)", timeout=60_000)
+        card.locator("summary").click()
+        details = card.get_by_test_id("stExpanderDetails")
+        expect(details).to_contain_text("Intro <script>alert(1)</script> text.")
+        assert passage in details.inner_text().replace("\u200b", "")  # zero-width spaces defuse autolinks
+        expect(details).to_contain_text("Torbay <i>x</i>")
+        highlight = details.locator("span", has_text="The [click](http://evil) sentence is *here* at www")
+        expect(highlight.last).to_be_visible()
+        assert "After" not in highlight.last.inner_text()
+        assert page.locator("a[href*='evil']").count() == 0
+        assert page.locator("[data-testid='stMarkdown'] script, [data-testid='stMarkdown'] img").count() == 0
+        assert details.locator("em, strong >> text=here").count() == 0
+        save_screenshot(page, tmp_path, "browser-escaped-card.png")
+        page.wait_for_timeout(300)
+        assert dialogs == []
+        page.close()

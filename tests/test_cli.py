@@ -1,0 +1,61 @@
+"""`icassist ingest` and `icassist status` as a user runs them: subprocesses, exit codes, the ingest lock."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from filelock import FileLock
+
+from ingest.pipeline import lock_path
+from tests.conftest import ICASSIST, Ingested, cli_env, run_cli
+
+
+def _store_env(ingested: Ingested) -> dict[str, str]:
+    return {
+        "ICASSIST_CORPUS__DIR": str(ingested.settings.corpus.dir),
+        "ICASSIST_STORE__PATH": str(ingested.settings.store.path),
+    }
+
+
+def test_status_of_ingested_store(ingested: Ingested) -> None:
+    result = run_cli("status", **_store_env(ingested))
+    assert result.returncode == 0, result.stderr
+    assert "documents: 4" in result.stdout and f"chunks: {ingested.report.chunks}" in result.stdout
+    assert "embedding model: all-MiniLM-L6-v2" in result.stdout
+    assert str(ingested.settings.store.path) in result.stdout
+
+
+def test_status_of_empty_store(tmp_path: Path) -> None:
+    result = run_cli("status", "--store", str(tmp_path / "nothing"))
+    assert result.returncode == 1 and "Run `icassist ingest`" in result.stdout
+
+
+def test_ingest_refuses_while_another_runs_and_waits_with_wait(ingested: Ingested) -> None:
+    """The store is up to date, so the ingest that finally runs changes nothing (the shared store stays intact)."""
+    env = _store_env(ingested)
+    with FileLock(str(lock_path(ingested.settings))):
+        started = time.monotonic()
+        busy = run_cli("ingest", "--quiet", **env)
+        startup = time.monotonic() - started
+        assert busy.returncode == 2, busy.stdout + busy.stderr
+        assert "Another ingest is already running" in busy.stderr and "--wait" in busy.stderr
+        assert busy.stdout == ""
+
+        short = run_cli("ingest", "--quiet", "--wait", "1", **env)
+        assert short.returncode == 2 and "Another ingest" in short.stderr
+
+        waiting = subprocess.Popen(
+            [str(ICASSIST), "ingest", "--quiet", "--wait", "300"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli_env(**env),
+        )
+        time.sleep(max(3.0, 2 * startup))  # well past start-up: it is now blocked on the lock
+        assert waiting.poll() is None, waiting.communicate()
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert "0 ingested, 4 unchanged" in out and "(0 embedded, 0 reused)" in out
+    assert "embedding" not in err  # --quiet: no progress bars

@@ -1,0 +1,158 @@
+"""Store: the active pointer, model refusal, our own embedder everywhere, and a real Chroma server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from icassist.embeddings import LocalEmbeddings
+from icassist.records import Filters
+from icassist.settings import PROJECT_ROOT, Settings
+from icassist.store import ModelMismatch, Store, StoreMissing
+from ingest.pipeline import ingest
+from tests.conftest import CHE, KINGSFUND, MONITOR, PDF_NAME, Ingested, make_settings, wait_for
+
+CHROMA = PROJECT_ROOT / ".venv" / "bin" / "chroma"
+
+
+def test_missing_store_says_to_ingest(tmp_path: Path, embeddings: LocalEmbeddings) -> None:
+    store = Store(make_settings(tmp_path / "corpus", tmp_path / "store"), embeddings)
+    assert store.status() is None
+    with pytest.raises(StoreMissing, match="icassist ingest"):
+        store.active()
+
+
+def test_telemetry_off(ingested: Ingested, embeddings: LocalEmbeddings) -> None:
+    assert Store(ingested.settings, embeddings).client.get_settings().anonymized_telemetry is False
+
+
+def test_collection_embeds_with_local_model(ingested: Ingested, embeddings: LocalEmbeddings) -> None:
+    """query_texts goes through the collection's embedding function: it must give LocalEmbeddings' vectors."""
+    store = Store(ingested.settings, embeddings)
+    collection = store.active()
+    config = collection.configuration_json["embedding_function"]
+    assert (config["name"], config["config"]["model_name"]) == ("icassist-local", "all-MiniLM-L6-v2")
+    assert collection.configuration_json["hnsw"]["space"] == "cosine"
+    question = "Did pooled budgets reduce hospital admissions?"
+    by_text = collection.query(query_texts=[question], n_results=5, include=["distances"])
+    by_vector = collection.query(
+        query_embeddings=[embeddings.embed_query(question)], n_results=5, include=["distances"]
+    )
+    assert by_text["ids"] == by_vector["ids"]
+    assert by_text["distances"][0] == pytest.approx(by_vector["distances"][0], abs=1e-6)
+    # and the vector Chroma made for the text is LocalEmbeddings' own
+    made = collection._embedding_function([question])  # the function Chroma calls for query_texts / documents
+    assert list(made[0]) == pytest.approx(embeddings.embed_query(question), abs=1e-6)
+
+
+def test_search_is_cosine_similarity(ingested: Ingested, embeddings: LocalEmbeddings) -> None:
+    store = Store(ingested.settings, embeddings)
+    chunk = next(c for c in store.chunks() if c.doc_id == KINGSFUND)
+    hits = store.search(embeddings.embed_query(chunk.embed_text), 3)
+    assert hits[0][0].chunk_id == chunk.chunk_id and hits[0][1] == pytest.approx(1.0, abs=1e-4)
+    assert all(-1.0 - 1e-5 <= score <= 1.0 + 1e-5 for _, score in hits), hits
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    only = store.search(embeddings.embed_query(chunk.embed_text), 3, filters=Filters(doc_ids=[MONITOR]))
+    assert len(only) == 3 and {c.doc_id for c, _ in only} == {MONITOR}
+
+
+def test_model_mismatch_is_refused_until_rebuild(tmp_path: Path, corpus_dir: Path, embeddings: LocalEmbeddings) -> None:
+    for name in (MONITOR, KINGSFUND, PDF_NAME):
+        (corpus_dir / name).unlink()
+    other = make_settings(corpus_dir, tmp_path / "store")
+    other.embedding.model_name = "paraphrase-MiniLM-L3-v2"  # recorded in the pointer; the vectors are ours anyway
+    ingest(other, embeddings=LocalEmbeddings(other.embedding), progress=False, log=lambda _: None)
+
+    settings = make_settings(corpus_dir, tmp_path / "store")
+    store = Store(settings, embeddings)
+    with pytest.raises(ModelMismatch) as excinfo:
+        store.active()
+    message = str(excinfo.value)
+    assert "paraphrase-MiniLM-L3-v2" in message and "all-MiniLM-L6-v2" in message
+    assert "icassist ingest --rebuild" in message
+    with pytest.raises(ModelMismatch):  # an incremental ingest must not mix two models' vectors
+        ingest(settings, embeddings=embeddings, progress=False, log=lambda _: None)
+
+    report = ingest(settings, rebuild=True, embeddings=embeddings, progress=False, log=lambda _: None)
+    assert report.ingested == [CHE] and report.embedded == report.chunks > 0
+    status = store.status()
+    assert status is not None and status.embedding_model == "all-MiniLM-L6-v2"
+    assert store.active().count() == report.chunks
+
+
+# ---------------------------------------------------------------- Chroma server mode
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.server
+@pytest.mark.skipif(not CHROMA.exists() and shutil.which("chroma") is None, reason="no chroma CLI")
+def test_chroma_server_mode(settings: Settings, tmp_path: Path, embeddings: LocalEmbeddings) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "chroma.log").open("w")
+    server = subprocess.Popen(
+        [str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(tmp_path / "server-data"),
+         "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: _answers(url), timeout=30, interval=0.2), (tmp_path / "chroma.log").read_text()
+        settings.store.chroma_url = url
+        report = ingest(settings, embeddings=embeddings, progress=False, log=lambda _: None)
+        assert report.failed == [] and report.embedded == report.chunks > 0
+        assert not settings.store.path.exists()  # nothing written locally in server mode
+
+        store = Store(settings, embeddings)
+        assert store.location == url
+        status = store.status()
+        assert status is not None and status.documents == 4 and status.chunks == report.chunks
+        hits = store.search(embeddings.embed_query("Kaiser Permanente integrated delivery"), 3)
+        assert len(hits) == 3 and any("kaiser-permanente" in c.programmes for c, _ in hits)
+
+        again = ingest(settings, embeddings=embeddings, progress=False, log=lambda _: None)
+        assert again.embedded == 0 and len(again.unchanged) == 4
+        assert store.status() == status
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+    assert not _answers(url)
+
+
+def test_drop_inactive_spares_collections_of_another_prefix(tmp_path: Path, embeddings: LocalEmbeddings) -> None:
+    """Two prefixes may share one Chroma (team mode); `icassist` must not treat `icassist-staging-*` as its own."""
+    staging_settings = make_settings(tmp_path / "corpus", tmp_path / "store")
+    staging_settings.store.collection_prefix = "icassist-staging"
+    staging = Store(staging_settings, embeddings)
+    staging.activate(staging.new_collection(), documents=0, chunks=0)
+    staging_active = staging.status()
+    assert staging_active is not None
+
+    main = Store(make_settings(tmp_path / "corpus", tmp_path / "store"), embeddings)
+    main.activate(main.new_collection(), documents=0, chunks=0)
+    assert staging.status() == staging_active
+    names = {c if isinstance(c, str) else c.name for c in main.client.list_collections()}
+    assert {staging_active.collection, "icassist-staging-meta"} <= names

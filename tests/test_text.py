@@ -1,0 +1,53 @@
+"""Tokens, numbers and sentence spans shared by retrieval, answering and validation."""
+
+import pytest
+
+from icassist.text import normalise, numbers, split_sentences, stem, tokens
+
+
+def test_tokens_drop_stopwords_and_meet_across_word_forms() -> None:
+    assert tokens("What happened to the pooled budgets?") == ["happen", "pool", "budget"]
+    assert tokens("integrated") == tokens("integration") == tokens("Integrate")
+    assert tokens("co-ordinated") == tokens("coordinated")
+    assert tokens("Torbay’s") == tokens("Torbay's") == ["torbay"]
+
+
+def test_stem_keeps_short_words_whole() -> None:
+    assert stem("bed") == "bed"
+    assert stem("cases") == "case"
+    assert stem("studies") == "study"
+
+
+def test_numbers_ignore_thousands_separators() -> None:
+    assert numbers("4,800 fell to 4,177 (-13%) over 3.5 years") == ["4800", "4177", "13", "3.5"]
+
+
+def test_normalise_folds_typography() -> None:
+    assert normalise("‘whole person’ – care\u00adful") == "'whole person' - careful"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Care is linked, e.g. via pooled budgets. Costs fell.",
+            ["Care is linked, e.g. via pooled budgets.", "Costs fell."],
+        ),
+        ("Ham et al. (2008) found gains. Others did not.", ["Ham et al. (2008) found gains.", "Others did not."]),
+        ("See No. 5 in the list. Then stop.", ["See No. 5 in the list.", "Then stop."]),
+        (
+            "Dr. Smith led it. Spending rose 3.5 per cent. It ended.",
+            ["Dr. Smith led it.", "Spending rose 3.5 per cent.", "It ended."],
+        ),
+        ("Work by J. Smith and A. B. Jones helped. Yes.", ["Work by J. Smith and A. B. Jones helped.", "Yes."]),
+        ("It works, i.e. Torbay shows it. Fine!", ["It works, i.e. Torbay shows it.", "Fine!"]),
+        (
+            "Heading line\nBody text here. More “quoted.” Then done?",
+            ["Heading line", "Body text here.", "More “quoted.”", "Then done?"],
+        ),
+        ("1. Introduction to care", ["1. Introduction to care"]),
+    ],
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    spans = split_sentences(text)
+    assert [text[a:b] for a, b in spans] == expected

@@ -1,0 +1,93 @@
+"""Conversation export: answers with conversation-wide [n] numbers and one escaped reference list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from icassist.records import Answer, Chunk, Citation, Passage
+from icassist.ui.export import conversation_markdown
+
+NOW = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+
+
+def _citation(n: int, chunk_id: str, title: str, **extra: object) -> Citation:
+    fields: dict[str, object] = {"source": "r.txt", "text": "passage", "quote": "A quote."} | extra
+    return Citation(n=n, chunk_id=chunk_id, title=title, **fields)
+
+
+def _chunk(title: str) -> Chunk:
+    return Chunk(
+        chunk_id="c9",
+        doc_id="r.txt",
+        title=title,
+        year=2014,
+        section_path=["Case studies", "Japan"],
+        page_start="12",
+        char_start=0,
+        char_end=5,
+        text="text",
+        embed_text="text",
+        content_hash="h",
+    )
+
+
+def test_markers_renumbered_across_the_conversation_with_shared_references() -> None:
+    first = Answer(
+        question="q1",
+        text="Beds fell [1]. Stays shortened [2].",
+        citations=[
+            _citation(
+                1, "a", "Report A", authors=["Natasha Curry", "Chris Ham"], year=2010, section="Torbay", page="25"
+            ),
+            _citation(2, "b", "Report B", authors=["A", "B", "C"]),
+        ],
+    )
+    second = Answer(
+        question="q2",
+        text="Again beds fell [1]. New point [2].",
+        citations=[
+            _citation(1, "b", "Report B", authors=["A", "B", "C"]),
+            _citation(2, "c", "Report C"),
+        ],
+    )
+    exported = conversation_markdown([("Bed use?", first), ("More?", second)], now=NOW)
+    assert exported.startswith("# icassist conversation\n\nExported 2026-01-02 03:04 UTC.")
+    assert "## 1. Bed use?\n\nBeds fell [1]. Stays shortened [2]." in exported
+    assert "## 2. More?\n\nAgain beds fell [2]. New point [3]." in exported
+    references = exported.split("## References\n\n")[1].splitlines()
+    assert references == [
+        "1. Natasha Curry and Chris Ham (2010). *Report A*. Section: Torbay. p. 25. Quoted: “A quote.”",
+        "2. A, B and C (n.d.). *Report B*. Quoted: “A quote.”",
+        "3. (n.d.). *Report C*. Quoted: “A quote.”",
+    ]
+
+
+def test_refusal_lists_closest_evidence_and_notices() -> None:
+    refusal = Answer(
+        question="Japan?",
+        text="The reports do not answer this question.",
+        refused=True,
+        notices=["The reports never mention 'Japan'."],
+        retrieved=[Passage(chunk=_chunk("Report D"), score=0.1)],
+    )
+    exported = conversation_markdown([("Japan?", refusal)], now=NOW)
+    assert "> Note: The reports never mention 'Japan'." in exported
+    assert "Closest evidence (not an answer):\n\n1. *Report D* (2014), Case studies › Japan, p. 12" in exported
+    assert "## References" not in exported
+
+
+def test_report_and_user_text_cannot_inject_markup() -> None:
+    evil = "<script>alert(1)</script> see [click](http://evil) ![img](x.png) **bold**"
+    answer = Answer(
+        question=evil,
+        text=f"{evil} [1]",
+        citations=[_citation(1, "a", evil, quote=evil, section="# Heading\n\n    code")],
+    )
+    exported = conversation_markdown([(evil, answer)], now=NOW)
+    for line in exported.splitlines():
+        assert "<script>" not in line and "](" not in line.replace("\\](", "")
+        assert "**bold**" not in line
+    assert "\\<script\\>alert(1)\\</script\\>" in exported
+    assert "\\[click\\](http\\:\u200b//evil)" in exported  # a zero-width space stops GFM autolinking
+    assert "Section: \\# Heading code." in exported
+    assert "\\*\\*bold\\*\\* [1]\n" in exported
