@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from icassist.records import Heading, PageSpan, ParsedDocument, SourceMeta
 from icassist.settings import ChunkSettings
 from ingest.chunking import chunk_document, is_bibliography_heading

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from icassist.records import Answer
+from icassist.settings import Settings
 from ingest.pipeline import lock_path
-from tests.conftest import ICASSIST, Ingested, cli_env, run_cli
+from tests.conftest import CHE, ICASSIST, Ingested, cli_env, qa_env, run_cli
 
 
 def _store_env(ingested: Ingested) -> dict[str, str]:
@@ -59,3 +61,37 @@ def test_ingest_refuses_while_another_runs_and_waits_with_wait(ingested: Ingeste
     assert waiting.returncode == 0, err
     assert "0 ingested, 4 unchanged" in out and "(0 embedded, 0 reused)" in out
     assert "embedding" not in err  # --quiet: no progress bars
+
+
+# `icassist ask` against the QA store (two whole reports and a planted note), as a user runs it.
+
+
+def test_ask_prints_answer_and_numbered_sources(qa_settings: Settings) -> None:
+    result = run_cli("ask", "What happened to hospital bed use in Torbay?", **qa_env(qa_settings))
+    assert result.returncode == 0, result.stderr
+    answer, sources = result.stdout.split("\nSources:\n")
+    assert "Torbay" in answer and "[1]" in answer
+    assert sources.lstrip().startswith("[1] ") and "“" in sources  # each source shows its supporting quote
+
+
+def test_ask_json_with_history_and_report_filter(qa_settings: Settings, tmp_path: Path) -> None:
+    history = tmp_path / "history.json"
+    history.write_text(
+        '[{"role": "user", "content": "What is PACE and who does it serve?"},'
+        ' {"role": "assistant", "content": "PACE serves frail older people in the US [1]."}]',
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "ask", "And what did it cost?", "--history", str(history), "--report", CHE, "--json", **qa_env(qa_settings)
+    )
+    assert result.returncode == 0, result.stderr
+    answer = Answer.model_validate_json(result.stdout)
+    assert answer.retrieval_query == "What is PACE and who does it serve? And what did it cost?"
+    assert answer.retrieved and {p.chunk.doc_id for p in answer.retrieved} == {CHE}
+    assert any("pace" in p.chunk.programmes for p in answer.retrieved)
+
+
+def test_ask_empty_question_exits_2_with_the_hint(qa_settings: Settings) -> None:
+    result = run_cli("ask", "  ", **qa_env(qa_settings))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "icassist ask: Type a question about the reports" in result.stderr

@@ -12,7 +12,10 @@ HISTORY = [
 
 
 def test_follow_up_carries_the_earlier_user_turns() -> None:
-    assert heuristic_query("And what did it cost?", HISTORY, 2) == "What is PACE? Where did it start? And what did it cost?"
+    assert (
+        heuristic_query("And what did it cost?", HISTORY, 2)
+        == "What is PACE? Where did it start? And what did it cost?"
+    )
     assert heuristic_query("And what did it cost?", HISTORY, 1) == "Where did it start? And what did it cost?"
 
 

@@ -68,9 +68,11 @@ class Assistant:
 
     def _answerer(self) -> Answerer:
         if self.settings.answer.answerer == "generative" and self.chat_model is not None:
-            from icassist.chat_models import describe
+            from icassist.chat_models import ChatXLlama, describe
 
-            return GenerativeAnswerer(self.chat_model, describe(self.settings.answer))
+            model = self.chat_model  # a model handed in is not in the settings: name it from the model itself
+            name = f"{model.name_for_display} (local GGUF)" if isinstance(model, ChatXLlama) else None
+            return GenerativeAnswerer(model, name or describe(self.settings.answer))
         return ExtractiveAnswerer(self.store.embeddings, self.settings.answer, self.retriever.idf)
 
     def _query(self, inputs: dict[str, Any]) -> str:
@@ -110,7 +112,7 @@ class Assistant:
                 )
                 return
         refusal = " ".join(filter(None, [prompts.REFUSAL, verdict.reason, prompts.REFUSAL_DETAIL]))
-        yield refusal
+        yield ("\n\n" if verdict.answerable else "") + refusal  # after a rejected draft, start a new paragraph
         yield Answer(
             text=refusal, refused=True, notices=notices, timings={"answer_s": time.perf_counter() - started}, **base
         )

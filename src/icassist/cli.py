@@ -1,4 +1,4 @@
-"""`icassist` command line: ingest, status, ask, eval, bench."""
+"""`icassist` command line: ingest, status, ask, eval, models."""
 
 from __future__ import annotations
 
@@ -102,6 +102,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from icassist.model_install import main as install_main
+
+    return install_main(["--dest", args.dest] if args.dest else [])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="icassist", description="Cited answers from integrated-care evidence reports."
@@ -128,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--year", action="append", type=int, help="restrict to a publication year; repeatable")
     ask.add_argument("--answerer", choices=["extractive", "generative"], help="override the configured answerer")
     ask.add_argument("--json", action="store_true", help="print the whole Answer record as JSON")
+    models = sub.add_parser("models", help="optional local language model for generative answers")
+    models.add_argument("action", choices=["install"], help="install Qwen2.5-Coder-1.5B-Instruct (GGUF, ~1.1 GB)")
+    models.add_argument("--dest", help="model file (default: data/models/…)")
+    models.set_defaults(handler=cmd_models)
+
     from icassist.evaluation.runner import add_eval_parser
 
     add_eval_parser(sub)

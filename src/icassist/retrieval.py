@@ -83,42 +83,45 @@ class HybridRetriever:
         return f"{query} ({'; '.join(extra)})" if extra else query
 
     def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        """Candidates from Chroma and BM25, fused by their ranks over the whole corpus.
+
+        Ranking every candidate on both lists (not only the lists it came from) keeps a passage that one
+        retriever found first from being outranked by passages that merely appear on both short lists.
+        """
         k = k or self.settings.k
         if not self.corpus.chunks or not query.strip():
             return []
         query = self.expand(query)
         query_vector = np.asarray(self.store.embeddings.embed_query(query), dtype=np.float32)
         dense = self.store.search(query_vector.tolist(), self.settings.candidates, filters)
-        dense_ranks = {chunk.chunk_id: rank for rank, (chunk, _) in enumerate(dense, 1)}
-        keyword_ranks = {chunk_id: rank for rank, chunk_id in enumerate(self._keyword(query, filters), 1)}
-        fused: dict[str, float] = {}
-        for chunk_id, rank in dense_ranks.items():
-            fused[chunk_id] = self.settings.dense_weight / (self.settings.rrf_k + rank)
-        for chunk_id, rank in keyword_ranks.items():
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + self.settings.keyword_weight / (self.settings.rrf_k + rank)
-        ordered = sorted(fused, key=fused.__getitem__, reverse=True)
         similarities = self.corpus.vectors @ query_vector
-        passages = [
-            Passage(
-                chunk=self.corpus.chunks[self.corpus.index[chunk_id]],
-                score=fused[chunk_id],
-                dense_similarity=float(similarities[self.corpus.index[chunk_id]]),
-                dense_rank=dense_ranks.get(chunk_id),
-                keyword_rank=keyword_ranks.get(chunk_id),
+        terms = tokens(query)
+        keyword = self.bm25.get_scores(terms) if self.bm25 is not None and terms else np.zeros(len(similarities))
+        dense_ranks = _ranks(similarities)
+        keyword_ranks = _ranks(keyword)
+        candidates = dict.fromkeys([chunk.chunk_id for chunk, _ in dense] + self._keyword(keyword, filters))
+        passages = []
+        for chunk_id in candidates:
+            i = self.corpus.index[chunk_id]
+            keyword_rank = int(keyword_ranks[i]) if keyword[i] > 0 else None
+            score = self.settings.dense_weight / (self.settings.rrf_k + dense_ranks[i])
+            if keyword_rank is not None:
+                score += self.settings.keyword_weight / (self.settings.rrf_k + keyword_rank)
+            passages.append(
+                Passage(
+                    chunk=self.corpus.chunks[i],
+                    score=score,
+                    dense_similarity=float(similarities[i]),
+                    dense_rank=int(dense_ranks[i]),
+                    keyword_rank=keyword_rank,
+                )
             )
-            for chunk_id in ordered
-            if chunk_id in self.corpus.index
-        ]
+        passages.sort(key=lambda p: p.score, reverse=True)
         return self._diversify(passages, k)
 
-    def _keyword(self, query: str, filters: Filters | None) -> list[str]:
-        terms = tokens(query)
-        if self.bm25 is None or not terms:
-            return []
-        scores = self.bm25.get_scores(terms)
-        order = np.argsort(-scores)
+    def _keyword(self, scores: np.ndarray, filters: Filters | None) -> list[str]:
         hits: list[str] = []
-        for i in order:
+        for i in np.argsort(-scores):
             if scores[i] <= 0 or len(hits) >= self.settings.candidates:
                 break
             chunk = self.corpus.chunks[int(i)]
@@ -141,3 +144,10 @@ class HybridRetriever:
             if len(chosen) == k:
                 return chosen
         return (chosen + overflow)[:k]
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of every entry, highest score first."""
+    ranks = np.empty(len(scores), dtype=np.int64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return ranks

@@ -58,6 +58,9 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     answerer: Literal["extractive", "generative"] = Field("extractive", description="Default answerer.")
     max_sentences: int = Field(5, description="Sentences in an extractive answer.")
+    semantic_candidates: int = Field(
+        12, description="Best keyword-matching sentences re-scored with the embedding model: more is slower."
+    )
     max_question_chars: int = Field(2000, description="Longer questions are truncated with a notice.")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible server (Ollama, vLLM, llama.cpp).")
     openai_model: str | None = Field(None, description="Model name on that server.")

@@ -22,7 +22,6 @@ _REFERENCE_LIKE = re.compile(r"(\(\d{4}[a-z]?\)|\d{4}[a-z]?\.)\s*[A-Z\"“].*(Jo
 _CAPTION = re.compile(r"^(Table|Figure|Fig\.|Box|Chart|Exhibit|Case study|Annex|Appendix)\s*\d", re.IGNORECASE)
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _CLEAN_LEAD = re.compile(r"^[•\-–*·▪]+\s*")
-_SEMANTIC_CANDIDATES = 24
 
 
 @dataclass
@@ -76,7 +75,7 @@ class ExtractiveAnswerer:
                 lexical = sum(weights.get(t, 0.0) for t in set(tokens(sentence))) / total
                 found.append(Candidate(p, start, sentence, lexical, passage.dense_similarity or 0.0))
         found.sort(key=lambda c: c.lexical - 0.02 * c.passage, reverse=True)
-        return found[:_SEMANTIC_CANDIDATES]
+        return found[: self.settings.semantic_candidates]
 
     def _add_semantic(self, question: str, candidates: list[Candidate]) -> None:
         vectors = np.asarray(self.embeddings.embed_documents([question] + [c.text for c in candidates]))

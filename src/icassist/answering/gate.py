@@ -16,7 +16,9 @@ from icassist.retrieval import Lexicon, fold
 from icassist.text import STOPWORDS, tokens
 
 _NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’\-]*|\d{4})(?![\w])")
-_INSTITUTION = r"(?:Plans?|Funds?|Footprints?|Programmes?|Programs?|Schemes?|Trusts?|Boards?|Partnerships?|Authority|Act)"
+_INSTITUTION = (
+    r"(?:Plans?|Funds?|Footprints?|Programmes?|Programs?|Schemes?|Trusts?|Boards?|Partnerships?|Authority|Act)"
+)
 _NAMED_BODY = re.compile(rf"\b[A-Z][\w\-]*(?:\s+(?:(?:and|of|for|&)\s+)?[A-Z][\w\-]*)*\s+{_INSTITUTION}\b")
 
 

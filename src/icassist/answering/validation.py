@@ -14,6 +14,7 @@ from icassist.records import AnswerSentence, Citation, Passage
 from icassist.text import numbers, split_sentences, tokens
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
 SUPPORT_THRESHOLD = 0.6
 
 
@@ -66,6 +67,13 @@ def _support(sentence: str, sources: list[str]) -> tuple[float, list[str]]:
     source_tokens = set(tokens(source_text))
     source_numbers = set(numbers(source_text))
     missing_numbers = [n for n in dict.fromkeys(numbers(sentence)) if n not in source_numbers]
+    # "99%" is not supported by the "99" of "1998/99": a percentage must be one in the sources too
+    source_percentages = {n.replace(",", "") for n in _PERCENT.findall(source_text)}
+    missing_numbers += [
+        f"{n}%"
+        for n in dict.fromkeys(n.replace(",", "") for n in _PERCENT.findall(sentence))
+        if n not in source_percentages and n not in missing_numbers
+    ]
     if not content:
         return (1.0 if not missing_numbers else 0.0), missing_numbers
     return len(content & source_tokens) / len(content), missing_numbers

@@ -1,0 +1,85 @@
+"""Hybrid retrieval against a real store: fusion, filters on both sides, diversification, glossary, follow-ups."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from icassist.chain import Assistant
+from icassist.conversation import heuristic_query
+from icassist.records import Filters, Passage, Turn
+from icassist.retrieval import HybridRetriever
+from tests.conftest import CHE, KINGSFUND
+
+TORBAY = "What happened to hospital bed use in Torbay?"
+PACE_HISTORY = [
+    Turn(role="user", content="What is PACE and who does it serve?"),
+    Turn(role="assistant", content="PACE serves frail older people in the US [1]."),
+]
+
+
+@pytest.fixture(scope="module")
+def retriever(qa_assistant: Assistant) -> HybridRetriever:
+    return qa_assistant.retriever
+
+
+def test_hybrid_passages_carry_dense_and_keyword_ranks(retriever: HybridRetriever) -> None:
+    passages = retriever.retrieve(TORBAY, 5)
+    assert len(passages) == 5
+    assert any(p.dense_rank and p.keyword_rank for p in passages), "fusion should find passages both sides rank"
+    assert all(p.dense_similarity is not None and -1 <= p.dense_similarity <= 1 for p in passages)
+    assert "torbay" in passages[0].chunk.programmes
+
+
+@pytest.mark.parametrize(
+    ("filters", "admitted"),
+    [
+        (Filters(doc_ids=[CHE]), lambda p: p.chunk.doc_id == CHE),
+        (Filters(years=[2010]), lambda p: p.chunk.doc_id == KINGSFUND),  # the King's Fund report is the 2010 one
+        (Filters(programmes=["pace"]), lambda p: "pace" in p.chunk.programmes),
+    ],
+    ids=["report", "year", "programme"],
+)
+def test_filters_restrict_dense_and_keyword_sides(retriever: HybridRetriever, filters: Filters, admitted) -> None:  # type: ignore[no-untyped-def]
+    """Torbay is all over both reports; asking for more passages than both candidate lists hold returns every
+    candidate, so a side that ignored the filter would leak passages the filter excludes."""
+    passages = retriever.retrieve(TORBAY, 2 * retriever.settings.candidates, filters)
+    assert passages and all(admitted(p) for p in passages)
+    assert any(p.keyword_rank for p in passages)
+    dense = retriever.store.search(retriever.store.embeddings.embed_query(TORBAY), 20, filters)
+    assert dense and all(filters.admits(chunk) for chunk, _ in dense)
+
+
+def test_filter_admitting_nothing_returns_nothing(retriever: HybridRetriever) -> None:
+    assert retriever.retrieve(TORBAY, 5, Filters(years=[1901])) == []
+
+
+def _per_section(passages: list[Passage]) -> Counter[tuple[str, str]]:
+    return Counter((p.chunk.doc_id, p.chunk.section) for p in passages)
+
+
+def test_diversification_caps_passages_per_section(retriever: HybridRetriever) -> None:
+    query = "Torbay integrated care teams zones bed days"
+    uncapped = HybridRetriever(retriever.store, retriever.settings.model_copy(update={"max_per_section": 8}))
+    capped = HybridRetriever(retriever.store, retriever.settings.model_copy(update={"max_per_section": 1}))
+    assert max(_per_section(uncapped.retrieve(query, 8)).values()) > 1, "the query should crowd one section"
+    assert max(_per_section(capped.retrieve(query, 8)).values()) == 1
+
+
+def test_glossary_expands_acronyms_from_the_reports_own_glossary(retriever: HybridRetriever) -> None:
+    assert retriever.glossary["IRM"] == "Integrated resource mechanism"
+    assert retriever.glossary["PACE"] == "Program of All-Inclusive Care for the elderly"  # "[US]" dropped
+    assert retriever.expand("Did IRM schemes work?") == "Did IRM schemes work? (Integrated resource mechanism)"
+    assert retriever.expand("What is an integrated resource mechanism (IRM)?").endswith("(IRM)?"), "no repeat"
+    passages = retriever.retrieve("What are IRM categories?", 5)
+    assert any("integrated resource mechanism" in p.chunk.text.lower() for p in passages)
+
+
+def test_follow_up_query_retrieves_the_subject_of_earlier_turns(retriever: HybridRetriever) -> None:
+    question = "And what did it cost?"
+    alone = retriever.retrieve(question, 5)
+    assert not any("pace" in p.chunk.programmes for p in alone), "without history the subject is unknown"
+    query = heuristic_query(question, PACE_HISTORY, 2)
+    followed = retriever.retrieve(query, 5)
+    assert sum("pace" in p.chunk.programmes for p in followed) >= 3
