@@ -141,7 +141,7 @@ def main() -> None:
     navigation()
     st.title("Ask the integrated care reports")
     st.caption(
-        "Answers quote five reports on integrating health and social care. Every sentence cites its source [n]; "
+        "Answers quote the reports on integrating health and social care. Every sentence cites its source [n]; "
         "open a source card to check it. If the reports don't answer, you'll be told and shown the closest passages."
     )
     filter_box = st.sidebar.container()

@@ -197,7 +197,7 @@ def _drop_contents(lines: list[_Line]) -> tuple[list[_Line], dict[str, str]]:
             ):
                 if lines[j].marker:
                     out.append(lines[j])
-                else:
+                elif m is not None:
                     contents.setdefault(_norm_title(m.group("title")), m.group("page"))
                 j += 1
             if j > i + 1:

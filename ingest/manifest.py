@@ -61,7 +61,9 @@ def _entry_meta(path: Path, index: int, entry: object) -> SourceMeta:
 
 def infer_meta(path: Path) -> SourceMeta:
     """Metadata for a file the manifest does not list: the PDF's info dictionary, else the file name."""
-    title, authors, year = None, [], None
+    title: str | None = None
+    authors: list[str] = []
+    year: int | None = None
     if path.suffix.lower() == ".pdf":
         title, authors, year = _pdf_info(path)
     year = year or _year_in_name(path.stem)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
@@ -192,10 +193,11 @@ def _write_collection(
     batch = store.embeddings.settings.batch_size
     with tqdm(total=len(to_embed), desc="embedding", unit="chunk", disable=not progress or not to_embed) as bar:
         for start in range(0, len(to_embed), batch):
-            part = to_embed[start : start + batch]
-            for chunk, vector in zip(part, store.embeddings.embed_documents([c.embed_text for c in part]), strict=True):
+            pending = to_embed[start : start + batch]
+            vectors = store.embeddings.embed_documents([c.embed_text for c in pending])
+            for chunk, vector in zip(pending, vectors, strict=True):
                 known[chunk.content_hash] = vector
-            bar.update(len(part))
+            bar.update(len(pending))
     report.embedded = len(to_embed)
     report.reused_embeddings = len(fresh) - len(to_embed)
 
@@ -205,7 +207,7 @@ def _write_collection(
         part = records[start : start + store.page_size]
         collection.add(
             ids=[r.chunk.chunk_id for r in part],
-            embeddings=[r.embedding for r in part],  # type: ignore[arg-type]
+            embeddings=np.asarray([r.embedding for r in part], dtype=np.float32),
             documents=[r.chunk.text for r in part],
             metadatas=[chunk_metadata(r.chunk, r.source_hash) for r in part],
         )

@@ -11,6 +11,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 export HF_HUB_OFFLINE=1
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy src ingest app.py pages
 .venv/bin/python -m pytest -q "$@"
 .venv/bin/icassist ingest --quiet
 .venv/bin/icassist eval --questions evals/questions.jsonl --out "${EVAL_OUT:-data/eval}" --baseline \

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
@@ -139,7 +140,7 @@ class Store:
         self.settings = settings
         self.embeddings = embeddings or LocalEmbeddings(settings.embedding)
         self.client = open_client(settings.store)
-        self._embedder = ChromaEmbedder(self.embeddings)
+        self._embedder: Any = ChromaEmbedder(self.embeddings)  # chroma's generic protocol type is narrower
 
     @property
     def location(self) -> str:
@@ -246,7 +247,7 @@ class Store:
         """Dense nearest neighbours with cosine similarity (1 - cosine distance)."""
         collection = self.active()
         result = collection.query(
-            query_embeddings=[query_embedding],
+            query_embeddings=np.asarray([query_embedding], dtype=np.float32),
             n_results=k,
             where=chroma_where(filters),
             include=["documents", "metadatas", "distances"],
