@@ -95,3 +95,24 @@ def test_overlong_sentence_is_cut_under_max_words() -> None:
     )
     chunks = chunk_document(doc, SETTINGS)
     assert len(chunks) >= 3 and all(len(c.text.split()) <= SETTINGS.max_words for c in chunks)
+
+
+def test_findings_filed_under_a_references_label_are_kept() -> None:
+    """The Monitor annex prints a case study's results after its 'References' label."""
+    findings = (
+        "Cost: Payment by Results savings in excess of £600,000 a year were reported by the trust. "
+        "Patient experience: 90% of early supported discharges had a full assessment with their carer. "
+    ) * 3
+    text = f"Case study\n{findings}\nReferences\n{findings}\nNext case\n{findings}"
+    doc = ParsedDocument(
+        meta=SourceMeta(doc_id="annex.txt", title="Annex"),
+        text=text,
+        headings=[
+            Heading(level=1, title="Case study", start=0),
+            Heading(level=1, title="References", start=text.index("References")),
+            Heading(level=1, title="Next case", start=text.index("Next case")),
+        ],
+        file_hash="x",
+    )
+    kept = chunk_document(doc, ChunkSettings(min_words=5, target_words=40, max_words=60))
+    assert any(c.section_path == ["References"] for c in kept)

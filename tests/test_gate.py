@@ -24,6 +24,7 @@ def test_multi_word_name_must_occur_as_a_phrase() -> None:
     assert unknown_names("What did the Care Trust Fund save?", VOCABULARY) == ["Care Trust Fund"]
     assert unknown_names("How many Torbay Transformation Plan areas?", VOCABULARY) == ["Torbay Transformation Plan"]
     assert unknown_names("How do Torbay and PACE compare in England?", VOCABULARY) == []
+    assert unknown_names("Who joined the US Transformation Plan?", VOCABULARY) == []
 
 
 def test_first_word_of_the_question_is_not_taken_for_a_name() -> None:
