@@ -20,7 +20,7 @@ from icassist.text import split_sentences, tokens
 _MIN_WORDS, _MAX_WORDS = 6, 90
 _REFERENCE_LIKE = re.compile(r"(\(\d{4}[a-z]?\)|\d{4}[a-z]?\.)\s*[A-Z\"“].*(Journal|Press|Report|Review|pp\.)")
 _CAPTION = re.compile(r"^(Table|Figure|Fig\.|Box|Chart|Exhibit|Case study|Annex|Appendix)\s*\d", re.IGNORECASE)
-_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_ENDS_SENTENCE = re.compile(r"[.!;][\"'”’)\]]*$")
 _CLEAN_LEAD = re.compile(r"^[•\-–*·▪]+\s*")
 
 
@@ -52,11 +52,11 @@ class ExtractiveAnswerer:
             yield (" " if i else "") + sentence
 
     def sentences(self, question: str, query: str, passages: list[Passage]) -> list[str]:
-        """`query` adds the subject of earlier turns to a follow-up; the question's own words weigh more."""
+        """`query` adds a follow-up's subject to keyword scoring; meaning is judged on the question itself."""
         candidates = self._candidates(question, query, passages)
         if not candidates:
             return []
-        self._add_semantic(query, candidates)
+        self._add_semantic(question, candidates)
         chosen = self._select(candidates)
         chosen.sort(key=lambda c: (c.passage, c.start))
         return [self._cite(c) for c in chosen]
@@ -109,6 +109,6 @@ def _is_prose(sentence: str) -> bool:
     n_words = len(sentence.split())
     if not _MIN_WORDS <= n_words <= _MAX_WORDS or _REFERENCE_LIKE.search(sentence) or _CAPTION.match(sentence):
         return False
-    if sentence[0].islower():
-        return False
+    if sentence[0].islower() or sentence.rstrip("\"'”’) ").endswith(("?", ":")):
+        return False  # fragments, questions put to survey respondents, and list lead-ins answer nothing
     return bool(_ENDS_SENTENCE.search(sentence)) or n_words >= 15
