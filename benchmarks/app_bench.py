@@ -17,16 +17,9 @@ import json
 import os
 import platform
 import re
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +27,9 @@ from playwright.sync_api import Browser, sync_playwright
 
 from icassist.settings import Settings
 from icassist.store import Store
+from tests.headless import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-]
 TARGETS = {"first_render_s": 10.0, "answer_median_s": 1.0}
 QUESTIONS = [
     "What happened to hospital bed use in Torbay?",
@@ -63,47 +46,6 @@ _SERVER_SECONDS = re.compile(r"·\s*([\d.]+)\s*s")
 
 def load_avg() -> float:
     return round(os.getloadavg()[0], 2)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def streamlit_app(env: dict[str, str], log: Path) -> Iterator[tuple[str, float]]:
-    """The app on a free port, yielding its URL and the perf_counter time its process was started."""
-    port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("streamlit")), "run", str(ROOT / "app.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    with log.open("w") as output:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if process.poll() is not None or time.perf_counter() - started > 120:
-                        raise SystemExit(f"streamlit did not start:\n{log.read_text()}") from None
-                    time.sleep(0.05)
-            yield url, started
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def first_render(browser: Browser, url: str, started: float) -> float:
@@ -160,8 +102,8 @@ def main() -> None:
         env = os.environ | {"ICASSIST_APP__FEEDBACK_PATH": str(Path(tmp) / "feedback.sqlite"), "HF_HUB_OFFLINE": "1"}
         load_before = load_avg()
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            with streamlit_app(env, Path(tmp) / "streamlit.log") as (url, started):
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            with streamlit_server(ROOT / "app.py", env, Path(tmp) / "streamlit.log") as (url, started):
                 render_s = first_render(browser, url, started)
                 print(f"first render: {render_s:.2f} s (target ≤ {TARGETS['first_render_s']:.0f} s)")
                 answers = []

@@ -9,14 +9,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,67 +18,15 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from icassist.settings import PROJECT_ROOT
 from icassist.text import tokens
+from tests.headless import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 TORBAY = "What happened to hospital bed use in Torbay?"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-]
 OUTPUT = PROJECT_ROOT / "test-output"
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def streamlit_server(script: Path, env: dict[str, str], log: Path) -> Iterator[str]:
-    """`streamlit run` on a free port until the block ends; the process group is stopped even on failure."""
-    port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("streamlit")), "run", str(script),
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, cwd=script.parent, env=os.environ | env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError(f"streamlit did not start:\n{log.read_text()}") from None
-                    time.sleep(0.2)
-            yield url
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +56,7 @@ def test_question_gets_cited_answer_with_source_card(
     """Which sentences answer depends on the answerer's tuning, so the test checks what must hold for any of them."""
     env = ui_store | {"ICASSIST_APP__FEEDBACK_PATH": str(tmp_path / "feedback.sqlite")}
     started = time.monotonic()
-    with streamlit_server(PROJECT_ROOT / "app.py", env, tmp_path / "streamlit.log") as url:
+    with streamlit_server(PROJECT_ROOT / "app.py", os.environ | env, tmp_path / "streamlit.log") as (url, _):
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(url)
         chat_input = page.get_by_test_id("stChatInputTextArea")
@@ -158,7 +100,7 @@ def test_report_text_renders_as_text_not_markup(browser: Browser, tmp_path: Path
         f"source_card(Card('[1]', 'Title [x](http://evil) <b>b</b>', ['A'], 2020, 'S', '3', ['torbay'], "
         f"{passage!r}, {start}, {end}), {{'torbay': 'Torbay <i>x</i>'}})\n"
     )
-    with streamlit_server(script, {}, tmp_path / "streamlit.log") as url:
+    with streamlit_server(script, dict(os.environ), tmp_path / "streamlit.log") as (url, _):
         page = browser.new_page()
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
