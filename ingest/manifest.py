@@ -17,10 +17,23 @@ class ManifestError(ValueError):
     """The manifest cannot be used as written; the message names the file and the entry."""
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Report files in the corpus folder, sorted; the manifest and gazetteer (.toml) are not reports."""
-    files = (p for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))
-    return sorted(p for p in files if p.suffix.lower() in DOCUMENT_SUFFIXES)
+def corpus_files(corpus_dir: Path) -> tuple[list[Path], list[str]]:
+    """Report files in the corpus folder, sorted, and a warning for each entry that cannot be followed.
+
+    The manifest and gazetteer (.toml) are not reports; a broken or looping symlink is named, not skipped silently.
+    """
+    files, warnings = [], []
+    for path in sorted(corpus_dir.iterdir()):
+        if path.name.startswith(".") or path.suffix.lower() not in DOCUMENT_SUFFIXES:
+            continue
+        try:
+            path.stat()
+        except OSError as exc:
+            warnings.append(f"{path.name}: skipped, the link cannot be followed ({exc.strerror})")
+            continue
+        if path.is_file():
+            files.append(path)
+    return files, warnings
 
 
 def load_manifest(corpus_dir: Path, manifest_name: str) -> dict[str, SourceMeta]:

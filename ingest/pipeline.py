@@ -24,7 +24,7 @@ from icassist.settings import Settings
 from icassist.store import Store, StoredRecord, chunk_metadata
 from ingest.chunking import chunk_document
 from ingest.manifest import corpus_files, infer_meta, load_manifest
-from ingest.readers import UnreadableDocument, read_document
+from ingest.readers import UnreadableDocument, read_bytes, read_document
 
 PIPELINE_VERSION = "1"
 
@@ -39,6 +39,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     inferred_metadata: list[str] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
@@ -57,6 +59,7 @@ class IngestReport:
             f"seconds: {self.seconds:.1f}",
         ]
         lines += [f"metadata inferred (no manifest entry): {name}" for name in self.inferred_metadata]
+        lines += [f"WARNING {warning}" for warning in self.warnings]
         lines += [f"FAILED {name}: {reason}" for name, reason in self.failed]
         return "\n".join(lines)
 
@@ -88,16 +91,30 @@ def _fingerprint(settings: Settings) -> str:
 
 
 def discover(settings: Settings, report: IngestReport) -> list[Source]:
+    """The corpus files with their metadata and hashes; a file that cannot be read is that file's FAILED line."""
     manifest = load_manifest(settings.corpus.dir, settings.corpus.manifest)
     fingerprint = _fingerprint(settings)
+    files, report.warnings = corpus_files(settings.corpus.dir)
+    names = {path.name for path in files}
+    report.warnings += [
+        f"{settings.corpus.manifest} lists {name!r}, but there is no such file in {settings.corpus.dir}"
+        for name in manifest
+        if name not in names
+    ]
     sources = []
-    for path in corpus_files(settings.corpus.dir):
+    for path in files:
+        try:
+            data = read_bytes(path, settings.corpus.max_file_bytes)
+        except UnreadableDocument as error:
+            report.failed.append((path.name, str(error)))
+            report.unreadable.append(path.name)
+            continue
         meta = manifest.get(path.name)
         if meta is None:
             meta = infer_meta(path)
             report.inferred_metadata.append(path.name)
         digest = hashlib.sha256()
-        digest.update(path.read_bytes())
+        digest.update(data)
         digest.update(meta.model_dump_json().encode())
         digest.update(fingerprint.encode())
         sources.append(Source(path=path, meta=meta, source_hash=digest.hexdigest()))
@@ -141,7 +158,9 @@ def _ingest_locked(
     store.drop_inactive()
     sources = discover(settings, report)
     existing: dict[str, list[StoredRecord]] = {}
-    if not rebuild and store.status() is not None:
+    status = store.status()
+    # --rebuild still reads a same-model store: a report that is unreadable now keeps its last good chunks
+    if status is not None and (not rebuild or status.embedding_model == store.embeddings.model_name):
         store.active()  # refuses a store built by another model before anything is copied into it
         for record in store.records(with_embeddings=True):
             existing.setdefault(record.chunk.doc_id, []).append(record)
@@ -152,17 +171,21 @@ def _ingest_locked(
     for source in tqdm(sources, desc="documents", unit="doc", disable=not progress):
         name = source.path.name
         previous = existing.get(name, [])
-        if previous and previous[0].source_hash == source.source_hash:
+        if not rebuild and previous and previous[0].source_hash == source.source_hash:
             report.unchanged.append(name)
             kept.extend(previous)
             continue
         try:
-            document = read_document(source.path, source.meta)
+            document = read_document(source.path, source.meta, settings.corpus.max_file_bytes)
+            chunks = chunk_document(document, settings.chunking, tagger.tag)
         except UnreadableDocument as error:
             report.failed.append((name, str(error)))
             kept.extend(previous)  # a report that turned unreadable keeps its last good version
             continue
-        chunks = chunk_document(document, settings.chunking, tagger.tag)
+        except Exception as error:  # whatever goes wrong inside one file is that file's failure, never the run's
+            report.failed.append((name, f"{name}: could not be read ({type(error).__name__}: {error}); check the file"))
+            kept.extend(previous)
+            continue
         if not chunks:
             report.failed.append((name, f"{source.path}: no text left after cleaning; check the file's content"))
             kept.extend(previous)
@@ -170,10 +193,12 @@ def _ingest_locked(
         fresh.extend((chunk, source.source_hash) for chunk in chunks)
         report.ingested.append(name)
 
-    present = {source.path.name for source in sources}
+    for name in report.unreadable:
+        kept.extend(existing.get(name, []))
+    present = {source.path.name for source in sources} | set(report.unreadable)
     report.removed = sorted(set(existing) - present)
     if report.changed or (rebuild and (kept or fresh)):
-        _write_collection(store, kept, fresh, existing, report, progress)
+        _write_collection(store, kept, fresh, {} if rebuild else existing, report, progress)
     status = store.status()
     report.chunks = status.chunks if status else 0
     report.seconds = time.perf_counter() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 from pathlib import Path
@@ -19,12 +20,9 @@ class UnreadableDocument(Exception):
         self.reason = reason
 
 
-def read_document(path: Path, meta: SourceMeta) -> ParsedDocument:
+def read_document(path: Path, meta: SourceMeta, max_bytes: int | None = None) -> ParsedDocument:
     """A fully cleaned document or UnreadableDocument; never a partial result."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableDocument(path, f"cannot be opened ({exc.strerror}); check the file permissions") from exc
+    data = read_bytes(path, max_bytes)
     if not data.strip():
         raise UnreadableDocument(path, "empty file: nothing to ingest; remove it or replace it with the report")
     suffix = path.suffix.lower()
@@ -45,7 +43,27 @@ def read_document(path: Path, meta: SourceMeta) -> ParsedDocument:
     )
 
 
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The file's bytes, or UnreadableDocument naming why not (permissions, a symlink loop, a size limit)."""
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise UnreadableDocument(
+                path,
+                f"{size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit for one report; split it, or raise "
+                "ICASSIST_CORPUS__MAX_FILE_MB",
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise UnreadableDocument(path, f"cannot be opened ({exc.strerror}); check the file permissions") from exc
+
+
 def _decode_text(path: Path, data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise UnreadableDocument(path, "UTF-16 text with a bad byte sequence: re-save it as UTF-8") from exc
     if b"\x00" in data:
         raise UnreadableDocument(path, "binary file, not text (contains NUL bytes); export the report as text or PDF")
     try:
@@ -60,7 +78,6 @@ def _decode_text(path: Path, data: bytes) -> str:
 
 def _read_pdf(path: Path, data: bytes) -> Cleaned:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -69,7 +86,7 @@ def _read_pdf(path: Path, data: bytes) -> Cleaned:
         pages = [(_page_label(reader, i), page.extract_text() or "") for i, page in enumerate(reader.pages)]
     except UnreadableDocument:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
+    except Exception as exc:  # pypdf raises many types on damaged files; any of them is this file's failure
         reason = f"corrupt or truncated PDF ({type(exc).__name__}); re-download or re-export it"
         raise UnreadableDocument(path, reason) from exc
     if not any(text.strip() for _, text in pages):

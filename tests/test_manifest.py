@@ -45,7 +45,7 @@ def test_load_manifest(tmp_path: Path) -> None:
 
 def test_real_manifest_covers_the_corpus() -> None:
     metas = load_manifest(CORPUS, "sources.toml")
-    assert {p.name for p in corpus_files(CORPUS)} == set(metas)
+    assert {p.name for p in corpus_files(CORPUS)[0]} == set(metas)
     assert metas["kingsfund-2010-clinical-and-service-integration.txt"].authors == ["Natasha Curry", "Chris Ham"]
 
 
@@ -100,4 +100,14 @@ def test_infer_meta_from_pdf_info(tmp_path: Path) -> None:
 def test_corpus_files_lists_reports_only(tmp_path: Path) -> None:
     for name in ("b.txt", "a.pdf", "c.md", "sources.toml", "programmes.toml", ".hidden.txt", "x.docx"):
         (tmp_path / name).write_text("x", encoding="utf-8")
-    assert [p.name for p in corpus_files(tmp_path)] == ["a.pdf", "b.txt", "c.md"]
+    assert corpus_files(tmp_path) == ([tmp_path / "a.pdf", tmp_path / "b.txt", tmp_path / "c.md"], [])
+
+
+def test_symlink_loop_and_dangling_link_are_named(tmp_path: Path) -> None:
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "gone.pdf").symlink_to(tmp_path / "missing.pdf")
+    (tmp_path / "real.txt").write_text("x", encoding="utf-8")
+    files, warnings = corpus_files(tmp_path)
+    assert files == [tmp_path / "real.txt"]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("gone.pdf: skipped") and warnings[1].startswith("loop.txt: skipped")

@@ -166,9 +166,9 @@ def test_incremental_reingest(settings: Settings, embeddings: LocalEmbeddings) -
 # ---------------------------------------------------------------- bad input
 
 
-def _encrypted_pdf(path: Path, source: Path) -> Path:
+def _encrypted_pdf(path: Path, source: Path, user_password: str = "secret", algorithm: str | None = None) -> Path:
     writer = PdfWriter(clone_from=str(source))
-    writer.encrypt(user_password="secret", owner_password="owner")
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm=algorithm)
     with path.open("wb") as fh:
         writer.write(fh)
     return path
@@ -178,8 +178,10 @@ def _make_bad_files(corpus: Path) -> dict[str, str]:
     """File name -> a word its failure reason must contain."""
     good_pdf = make_pdf(corpus / "tmp-good.pdf", ["Pooled budgets joined health and social care money in Torbay."])
     (corpus / "corrupt.pdf").write_bytes(good_pdf.read_bytes()[:400])
-    _encrypted_pdf(corpus / "encrypted.pdf", good_pdf)
+    _encrypted_pdf(corpus / "encrypted.pdf", good_pdf, algorithm="AES-256")
+    _encrypted_pdf(corpus / OPEN_AES, good_pdf, user_password="", algorithm="AES-256")  # opens without a password
     good_pdf.unlink()
+    (corpus / "memory.txt").symlink_to("/proc/self/mem")  # exists, never reads: what permission denied is to root
     make_pdf(corpus / "empty.pdf", ["", ""])
     (corpus / "binary.txt").write_bytes(bytes(range(256)) * 8)
     (corpus / "latin1.txt").write_bytes("Café services in Zürich: integration of soins à domicile.\n".encode("latin-1"))
@@ -189,7 +191,11 @@ def _make_bad_files(corpus: Path) -> dict[str, str]:
         "empty.pdf": "empty",
         "binary.txt": "binary",
         "latin1.txt": "UTF-8",
+        "memory.txt": "cannot be opened",
     }
+
+
+OPEN_AES = "aes-owner-password-only.pdf"
 
 
 def test_bad_files_are_reported_and_the_rest_ingested(settings: Settings, embeddings: LocalEmbeddings) -> None:
@@ -200,9 +206,9 @@ def test_bad_files_are_reported_and_the_rest_ingested(settings: Settings, embedd
     for name, word in bad.items():
         reason = failed[name]
         assert "\n" not in reason and name in reason and word.lower() in reason.lower(), reason
-    assert sorted(report.ingested) == sorted([*EXCERPTS, PDF_NAME])
+    assert sorted(report.ingested) == sorted([*EXCERPTS, PDF_NAME, OPEN_AES])
     status = Store(settings, embeddings).status()
-    assert status is not None and status.documents == 4
+    assert status is not None and status.documents == 5
 
     # the CLI says the same and exits non-zero; good reports are unchanged, so it embeds nothing
     result = run_cli("ingest", "--quiet", "--corpus", str(settings.corpus.dir), "--store", str(settings.store.path))
@@ -211,7 +217,34 @@ def test_bad_files_are_reported_and_the_rest_ingested(settings: Settings, embedd
     assert len(failed_lines) == len(bad)
     for name in bad:
         assert any(line.startswith(f"FAILED {name}: ") for line in failed_lines), result.stdout
-    assert "4 unchanged" in result.stdout
+    assert "5 unchanged" in result.stdout
+
+
+def test_any_error_inside_one_file_fails_that_file_only(
+    settings: Settings, embeddings: LocalEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception nobody foresaw, raised while one report is chunked, is that report's FAILED line."""
+    import ingest.pipeline as pipeline
+
+    real = pipeline.chunk_document
+
+    def chunk(document, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if document.meta.doc_id == KINGSFUND:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(document, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "chunk_document", chunk)
+    (settings.corpus.dir / "sources.toml").write_text(
+        (settings.corpus.dir / "sources.toml").read_text(encoding="utf-8")
+        + '\n[[source]]\nfile = "missing-report.pdf"\ntitle = "A report nobody copied in"\n',
+        encoding="utf-8",
+    )
+    report = _ingest(settings, embeddings)
+    assert [name for name, _ in report.failed] == [KINGSFUND]
+    assert "RecursionError" in report.failed[0][1]
+    assert sorted(report.ingested) == sorted({*EXCERPTS, PDF_NAME} - {KINGSFUND})
+    assert any("missing-report.pdf" in w and "no such file" in w for w in report.warnings)
+    assert "WARNING sources.toml lists 'missing-report.pdf'" in report.summary()
 
 
 def test_report_turned_unreadable_keeps_its_chunks(settings: Settings, embeddings: LocalEmbeddings) -> None:
@@ -220,6 +253,12 @@ def test_report_turned_unreadable_keeps_its_chunks(settings: Settings, embedding
     (settings.corpus.dir / KINGSFUND).write_bytes(b"\x00\x01binary\x00" * 100)
     report = _ingest(settings, embeddings)
     assert [name for name, _ in report.failed] == [KINGSFUND]
+    assert [c.chunk_id for c in _by_doc(Store(settings, embeddings).chunks())[KINGSFUND]] == [
+        c.chunk_id for c in before[KINGSFUND]
+    ]
+    # also on --rebuild, which re-embeds everything else
+    rebuilt = _ingest(settings, embeddings, rebuild=True)
+    assert [name for name, _ in rebuilt.failed] == [KINGSFUND] and rebuilt.reused_embeddings == 0
     assert [c.chunk_id for c in _by_doc(Store(settings, embeddings).chunks())[KINGSFUND]] == [
         c.chunk_id for c in before[KINGSFUND]
     ]

@@ -55,12 +55,12 @@ def test_text_and_markdown_files(tmp_path: Path) -> None:
     assert doc.headings[0].title == "Findings" and "**" not in doc.text
 
 
-def _encrypted(tmp_path: Path) -> Path:
+def _encrypted(tmp_path: Path, user_password: str = "secret", algorithm: str | None = None) -> Path:
     source = _make_pdf(tmp_path / "plain.pdf", PAGES[:1])
     writer = PdfWriter()
     for page in PdfReader(source).pages:
         writer.add_page(page)
-    writer.encrypt(user_password="secret", owner_password="owner")
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm=algorithm)
     path = tmp_path / "locked.pdf"
     with path.open("wb") as fh:
         writer.write(fh)
@@ -84,6 +84,9 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     ("make", "reason"),
     [
         (_encrypted, "encrypted PDF"),
+        (lambda d: _encrypted(d, algorithm="AES-256"), "encrypted PDF"),
+        (lambda d: _write(d, "huge.txt", b"word " * 300_000), "over the 1 MB limit"),
+        (lambda d: _link(d, "memory.txt", Path("/proc/self/mem")), "cannot be opened"),
         (_corrupt, "corrupt or truncated PDF"),
         (lambda d: _make_pdf(d / "scan.pdf", [None, None]), "empty or scanned PDF: no text layer; OCR it first"),
         (lambda d: _write(d, "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20), "binary file"),
@@ -97,7 +100,30 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 def test_unreadable_files_name_the_file_and_the_remedy(tmp_path: Path, make, reason: str) -> None:
     path = make(tmp_path)
     with pytest.raises(UnreadableDocument) as info:
-        read_document(path, _meta(path))
+        read_document(path, _meta(path), max_bytes=1_000_000)
     message = str(info.value)
     assert message.startswith(f"{path.name}: ") and reason in message
     assert "\n" not in message and info.value.path == path
+
+
+def _link(directory: Path, name: str, target: Path) -> Path:
+    """A corpus entry that exists but cannot be read (root ignores permission bits; /proc/self/mem never reads)."""
+    path = directory / name
+    path.symlink_to(target)
+    return path
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_pdf_locked_only_against_editing_is_read(tmp_path: Path, algorithm: str) -> None:
+    """What `qpdf --encrypt "" owner 256` writes: every viewer opens it without a password, so must we."""
+    path = _encrypted(tmp_path, user_password="", algorithm=algorithm)
+    doc = read_document(path, _meta(path))
+    assert PAGES[0] in doc.text
+
+
+def test_utf16_text_with_a_bom_is_read(tmp_path: Path) -> None:
+    text = "Integración de cuidados\n\nPooled budgets let the NHS and councils share money for services.\n"
+    for encoding in ("utf-16", "utf-16-be"):
+        data = (b"\xfe\xff" if encoding == "utf-16-be" else b"") + text.encode(encoding)
+        path = _write(tmp_path, f"{encoding}.txt", data)
+        assert "Integración de cuidados" in read_document(path, _meta(path)).text

@@ -87,7 +87,20 @@ def test_report_and_user_text_cannot_inject_markup() -> None:
     for line in exported.splitlines():
         assert "<script>" not in line and "](" not in line.replace("\\](", "")
         assert "**bold**" not in line
-    assert "\\<script\\>alert(1)\\</script\\>" in exported
-    assert "\\[click\\](http\\:\u200b//evil)" in exported  # a zero-width space stops GFM autolinking
+    assert "\\<script\\>alert\\(1\\)\\</script\\>" in exported
+    assert "\\[click\\]\\(http\\:\u200b//evil\\)" in exported  # a zero-width space stops GFM autolinking
     assert "Section: \\# Heading code." in exported
     assert "\\*\\*bold\\*\\* [1]\n" in exported
+
+
+def test_link_written_by_a_report_is_not_a_link_in_the_export() -> None:
+    """Rendered with a CommonMark renderer: the only links and images are none at all; report text stays text."""
+    from markdown_it import MarkdownIt
+
+    quote = "Costs fell [1](https:evil.example/track) and ![x](https://evil.example/p.png) [2]: (see [3])"
+    answer = Answer(question="q", text=f"{quote} [1].", citations=[_citation(1, "a", "Report A", quote=quote)])
+    exported = conversation_markdown([("q", answer)], now=NOW)
+    tokens = MarkdownIt("commonmark").parse(exported)
+    inline = [child for token in tokens for child in token.children or []]
+    assert not [t for t in inline if t.type in ("link_open", "image")], exported
+    assert "evil.example/track" in MarkdownIt("commonmark").render(exported)

@@ -130,6 +130,7 @@ class AnswerSentence(BaseModel):
     supported: bool = True
     support: float = Field(1.0, description="Share of the sentence's content words and numbers found in its sources.")
     unsupported_numbers: list[str] = []
+    unsupported_names: list[str] = Field(default=[], description="Names and acronyms no cited passage uses.")
 
 
 class Answer(BaseModel):

@@ -16,6 +16,11 @@ class CorpusSettings(BaseModel):
     dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder of reports (PDF, .txt, .md) and their manifest.")
     manifest: str = Field("sources.toml", description="Manifest file name inside the corpus folder.")
     gazetteer: str = Field("programmes.toml", description="Case-study gazetteer file name inside the corpus folder.")
+    max_file_mb: float = Field(20.0, description="Larger files are refused: the biggest report here is under 2 MB.")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
 
 
 class ChunkSettings(BaseModel):

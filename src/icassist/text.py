@@ -21,6 +21,9 @@ _ABBREVIATIONS = frozenset(
     """e.g i.e al dr mr mrs ms prof no nos vs cf fig figs approx st vol pp p ed eds jan feb mar apr jun jul
     aug sep sept oct nov dec inc ltd co dept est ref refs para sec ch viz incl min max""".split()
 )
+# An answer's own citation: [1], [1, 3]. Reports carry the same shape for their reference lists ([12], [3–5]).
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_REPORT_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
 
 
@@ -36,6 +39,16 @@ def normalise(text: str) -> str:
         .replace("—", "-")
         .replace("\u00ad", "")
     )
+
+
+def marker_numbers(group: str) -> list[int]:
+    """The numbers inside one marker's brackets: '1, 3' → [1, 3]."""
+    return [int(n) for n in re.split(r"\s*[,;]\s*", group)]
+
+
+def strip_markers(text: str) -> str:
+    """Remove a report's own reference markers, so every [n] an answer shows is one of the answer's citations."""
+    return _REPORT_MARKER.sub("", text)
 
 
 def stem(word: str) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 from icassist.embeddings import LocalEmbeddings
 from icassist.records import Passage
 from icassist.settings import AnswerSettings
-from icassist.text import split_sentences, tokens
+from icassist.text import split_sentences, strip_markers, tokens
 
 _MIN_WORDS, _MAX_WORDS = 6, 90
 _REFERENCE_LIKE = re.compile(r"(\(\d{4}[a-z]?\)|\d{4}[a-z]?\.)\s*[A-Z\"“].*(Journal|Press|Report|Review|pp\.)")
@@ -69,7 +69,7 @@ class ExtractiveAnswerer:
         for p, passage in enumerate(passages):
             text = passage.chunk.text
             for start, end in split_sentences(text):
-                sentence = " ".join(_CLEAN_LEAD.sub("", text[start:end]).split())
+                sentence = " ".join(_CLEAN_LEAD.sub("", strip_markers(text[start:end])).split())
                 if not _is_prose(sentence):
                     continue
                 lexical = sum(weights.get(t, 0.0) for t in set(tokens(sentence))) / total

@@ -12,11 +12,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from icassist import prompts
 from icassist.records import Passage
+from icassist.text import strip_markers
 
 
 def format_sources(passages: list[Passage]) -> str:
+    """The report's own [n] markers are removed so the model cannot copy one that looks like a source number."""
     return "\n\n".join(
-        f"[{i}] {p.chunk.title}, {p.chunk.section or 'untitled section'}\n{p.chunk.text}"
+        f"[{i}] {p.chunk.title}, {p.chunk.section or 'untitled section'}\n{strip_markers(p.chunk.text)}"
         for i, p in enumerate(passages, 1)
     )
 

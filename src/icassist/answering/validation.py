@@ -11,11 +11,21 @@ from dataclasses import dataclass
 
 from icassist import prompts
 from icassist.records import AnswerSentence, Citation, Passage
-from icassist.text import numbers, split_sentences, tokens
+from icassist.text import MARKER as _MARKER
+from icassist.text import marker_numbers as _marker_numbers
+from icassist.text import numbers, split_sentences, tokens, words
 
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
 SUPPORT_THRESHOLD = 0.6
+MIN_SHARED_WORDS = 2  # "HACKED [1]." shares its one word with a planted note: one word is not support
+# Sentences addressed to a model, not about care: they never count as support, whoever wrote them.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b"
+    r"|\b(?:reply|respond|answer|output|print|say)\b.{0,20}\b(?:only|exactly)\b"
+    r"|\b(?:system prompt|you are now|as an ai)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<=[\w,;)] )[A-Z][^\W\d_]+\b|\b[A-Z]{2,}\b")
 
 
 @dataclass
@@ -24,10 +34,6 @@ class Checked:
     sentences: list[AnswerSentence]
     citations: list[Citation]
     notices: list[str]
-
-
-def _marker_numbers(group: str) -> list[int]:
-    return [int(n) for n in re.split(r"\s*[,;]\s*", group)]
 
 
 def _renumber(text: str, passages: list[Passage]) -> tuple[str, dict[int, int], list[str]]:
@@ -61,9 +67,21 @@ def _sentences_with_markers(text: str) -> list[str]:
     return pieces
 
 
-def _support(sentence: str, sources: list[str]) -> tuple[float, list[str]]:
+def evidence_text(passage_text: str) -> str:
+    """The passage without sentences that instruct a model: a planted instruction is data, never support."""
+    spans = split_sentences(passage_text)
+    return " ".join(passage_text[a:b] for a, b in spans if not _INSTRUCTION.search(passage_text[a:b]))
+
+
+def _missing_names(sentence: str, source_text: str) -> list[str]:
+    """Capitalised names and acronyms inside the sentence that the cited passages never use."""
+    source_words = {w.lower() for w in words(source_text)}
+    return [n for n in dict.fromkeys(_NAME.findall(sentence)) if n.lower() not in source_words]
+
+
+def _support(sentence: str, sources: list[str]) -> tuple[float, list[str], list[str]]:
     content = set(tokens(sentence))
-    source_text = " ".join(sources)
+    source_text = " ".join(evidence_text(source) for source in sources)
     source_tokens = set(tokens(source_text))
     source_numbers = set(numbers(source_text))
     missing_numbers = [n for n in dict.fromkeys(numbers(sentence)) if n not in source_numbers]
@@ -74,9 +92,11 @@ def _support(sentence: str, sources: list[str]) -> tuple[float, list[str]]:
         for n in dict.fromkeys(n.replace(",", "") for n in _PERCENT.findall(sentence))
         if n not in source_percentages and n not in missing_numbers
     ]
-    if not content:
-        return (1.0 if not missing_numbers else 0.0), missing_numbers
-    return len(content & source_tokens) / len(content), missing_numbers
+    missing_names = _missing_names(sentence, source_text)
+    shared = len(content & source_tokens)
+    if shared < MIN_SHARED_WORDS:
+        return 0.0, missing_numbers, missing_names
+    return shared / len(content), missing_numbers, missing_names
 
 
 def _best_span(passage_text: str, claim: str) -> tuple[int, int]:
@@ -102,14 +122,15 @@ def check(text: str, passages: list[Passage]) -> Checked:
         if not cited:
             sentences.append(AnswerSentence(text=piece, citations=[], supported=False, support=0.0))
             continue
-        support, missing = _support(bare, [by_new[n].chunk.text for n in cited])
+        support, missing, names = _support(bare, [by_new[n].chunk.text for n in cited])
         sentences.append(
             AnswerSentence(
                 text=piece,
                 citations=cited,
-                supported=support >= SUPPORT_THRESHOLD and not missing,
+                supported=support >= SUPPORT_THRESHOLD and not missing and not names,
                 support=round(support, 3),
                 unsupported_numbers=missing,
+                unsupported_names=names,
             )
         )
         for n in cited:

@@ -54,7 +54,7 @@ class Baseline:
 
     def __init__(self, settings: Settings, embeddings: LocalEmbeddings | None = None, path: Path = DEFAULT_PATH):
         corpus_dir = settings.corpus.dir
-        files = [p for p in corpus_files(corpus_dir) if p.suffix.lower() in TEXT_SUFFIXES]
+        files = [p for p in corpus_files(corpus_dir)[0] if p.suffix.lower() in TEXT_SUFFIXES]
         if not files:
             raise ValueError(
                 f"No .txt or .md reports in {corpus_dir} for the baseline (the tutorial reads text files)."

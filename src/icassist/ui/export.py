@@ -6,24 +6,17 @@ twice gets one reference. Report text is escaped so the file shows it literally 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from icassist.records import Answer, Citation, Passage
-from icassist.ui.render import authors_text, defuse_autolinks
-
-_MARKER = re.compile(r"\[(\d+)\]")
-_UNSAFE = frozenset("\\`*_[]<>&!|~:$#")
-
-
-def _escape_run(text: str) -> str:
-    return "".join("\\" + ch if ch in _UNSAFE else ch for ch in defuse_autolinks(re.sub(r"\s+", " ", text)))
+from icassist.text import MARKER, marker_numbers
+from icassist.ui.render import READABLE_UNSAFE, authors_text, escape_markdown
 
 
 def escape(text: str) -> str:
     """Neutralise HTML, links, images and emphasis, flattening whitespace so nothing starts a block."""
-    return _escape_run(text).strip()
+    return escape_markdown(text, READABLE_UNSAFE).strip()
 
 
 def reference(citation: Citation) -> str:
@@ -76,12 +69,16 @@ def conversation_markdown(exchanges: Sequence[tuple[str, Answer]], *, now: datet
 
 
 def _renumbered(text: str, local: dict[int, int]) -> str:
-    """Escape the prose but keep the [n] markers, mapped to the conversation-wide numbers."""
+    """Escape the prose but keep the answer's [n] markers, mapped to the conversation-wide numbers.
+
+    A marker is followed by an escaped character, so report text after it can never turn it into a link.
+    """
     pieces, last = [], 0
-    for match in _MARKER.finditer(text):
-        n = int(match.group(1))
-        if n in local:
-            pieces += [_escape_run(text[last : match.start()]), f"[{local[n]}]"]
+    for match in MARKER.finditer(text):
+        kept = [local[n] for n in marker_numbers(match.group(1)) if n in local]
+        if kept:
+            markers = "".join(f"[{n}]" for n in kept)
+            pieces += [escape_markdown(text[last : match.start()], READABLE_UNSAFE), f" {markers}"]
             last = match.end()
-    pieces.append(_escape_run(text[last:]))
+    pieces.append(escape_markdown(text[last:], READABLE_UNSAFE))
     return "".join(pieces).strip()

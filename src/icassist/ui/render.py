@@ -24,10 +24,14 @@ def defuse_autolinks(text: str) -> str:
     return _AUTOLINK_TRIGGER.sub("\u200b", text)
 
 
-def escape_markdown(text: str) -> str:
+# What a Markdown file for people to read escapes: everything that can open markup, not every full stop.
+READABLE_UNSAFE = frozenset("\\`*_[]()<>&!|~:$#")
+
+
+def escape_markdown(text: str, unsafe: frozenset[str] = _PUNCTUATION) -> str:
     """One line of literal text; edge spaces are kept so streamed pieces still join with a space."""
     flat = defuse_autolinks(re.sub(r"\s+", " ", text))
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in flat)
+    return "".join("\\" + ch if ch in unsafe else ch for ch in flat)
 
 
 def escape_paragraphs(text: str) -> str:
