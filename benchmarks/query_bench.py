@@ -125,7 +125,7 @@ def followups(assistant: Any, questions: list[Any], use_llm: bool, k: int = 5) -
                 seconds = []
                 for q, row in zip(questions, rows, strict=True):
                     started = time.perf_counter()
-                    row["condensed_query"] = condensed_query(q.question, list(q.history), model)
+                    row["condensed_query"] = condensed_query(q.question, list(q.history), model, turns)
                     seconds.append(time.perf_counter() - started)
                     row["condensed_recall"] = recall_at(assistant, q, row["condensed_query"], k)
             result["condensed_recall_at_k"] = round(statistics.mean(r["condensed_recall"] for r in rows), 3)

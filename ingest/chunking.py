@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import median
 
-from icassist.records import Chunk, ParsedDocument, content_hash
+from icassist.records import Chunk, ParsedDocument
 from icassist.settings import ChunkSettings
 from icassist.text import split_sentences
 
@@ -142,11 +142,9 @@ def _make_chunk(
 ) -> Chunk:
     meta = doc.meta
     text = doc.text[start:end]
-    embed_text = f"{meta.title}\n{' › '.join(path)}\n\n{text}"
-    digest = content_hash(embed_text)
     pages = [p.page for p in doc.pages if p.start < end and p.end > start]
-    return Chunk(
-        chunk_id=f"{meta.doc_id}:{start}:{digest[:12]}",
+    chunk = Chunk(
+        chunk_id="",
         doc_id=meta.doc_id,
         title=meta.title,
         authors=list(meta.authors),
@@ -157,10 +155,10 @@ def _make_chunk(
         char_start=start,
         char_end=end,
         text=text,
-        embed_text=embed_text,
-        content_hash=digest,
         programmes=tag(text) if tag else [],
     )
+    chunk.chunk_id = f"{meta.doc_id}:{start}:{chunk.content_hash[:12]}"
+    return chunk
 
 
 def word_stats(chunks: list[Chunk]) -> tuple[int, float, int]:

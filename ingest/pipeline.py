@@ -8,29 +8,24 @@ vector too. The new collection only becomes visible when complete (see icassist.
 from __future__ import annotations
 
 import hashlib
+import socket
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from icassist.embeddings import LocalEmbeddings
 from icassist.gazetteer import ProgrammeTagger, load_gazetteer
-from icassist.records import Chunk, SourceMeta
+from icassist.ingest_lease import IngestLease
+from icassist.records import SourceMeta
 from icassist.settings import Settings
-from icassist.store import Store, StoredRecord, chunk_metadata
+from icassist.store import Store, StoredRecord
 from ingest.chunking import chunk_document
 from ingest.manifest import corpus_files, infer_meta, load_manifest
 from ingest.readers import UnreadableDocument, read_bytes, read_document
 
 PIPELINE_VERSION = "1"
-
-
-class IngestBusy(Exception):
-    """Another ingest holds the lock on this store."""
 
 
 @dataclass
@@ -71,11 +66,9 @@ class Source:
     source_hash: str
 
 
-def lock_path(settings: Settings) -> Path:
-    if settings.store.chroma_url:
-        digest = hashlib.sha256(settings.store.chroma_url.encode()).hexdigest()[:12]
-        return settings.store.path.parent / f"ingest-{digest}.lock"
-    return settings.store.path.parent / f"{settings.store.path.name}.ingest.lock"
+def corpus_origin(settings: Settings) -> str:
+    """Which corpus folder added a report: a shared store removes a report only when that folder drops it."""
+    return f"{socket.gethostname()}:{settings.corpus.dir.resolve()}"
 
 
 def _fingerprint(settings: Settings) -> str:
@@ -125,37 +118,28 @@ def ingest(
     settings: Settings,
     *,
     rebuild: bool = False,
+    prune: bool = False,
     embeddings: LocalEmbeddings | None = None,
     progress: bool = True,
-    log: Callable[[str], None] = print,
 ) -> IngestReport:
-    """Bring the store in line with the corpus folder; raises IngestBusy if another ingest runs."""
-    lock = FileLock(str(lock_path(settings)))
-    lock_path(settings).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        lock.acquire(timeout=settings.store.lock_timeout_s)
-    except Timeout:
-        raise IngestBusy(
-            f"Another ingest is already running on {settings.store.chroma_url or settings.store.path} "
-            f"(lock {lock_path(settings)}). Wait for it to finish, or pass --wait SECONDS."
-        ) from None
-    try:
-        return _ingest_locked(settings, rebuild, embeddings, progress, log)
-    finally:
-        lock.release()
+    """Bring the store in line with the corpus folder; raises IngestBusy if another ingest holds the store.
+
+    Reports another corpus folder added are kept unless `prune`: one shared store, many contributing folders.
+    """
+    store = Store(settings, embeddings)
+    lease = IngestLease(store, corpus_origin(settings), settings.store.lease_ttl_s)
+    lease.acquire(settings.store.lock_timeout_s)
+    with lease:
+        return _ingest_leased(store, lease, settings, rebuild, prune, progress)
 
 
-def _ingest_locked(
-    settings: Settings,
-    rebuild: bool,
-    embeddings: LocalEmbeddings | None,
-    progress: bool,
-    log: Callable[[str], None],
+def _ingest_leased(
+    store: Store, lease: IngestLease, settings: Settings, rebuild: bool, prune: bool, progress: bool
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    store = Store(settings, embeddings)
-    store.drop_inactive()
+    origin = corpus_origin(settings)
+    store.drop_inactive()  # under the lease, a collection that is not active is a dead run's leftover
     sources = discover(settings, report)
     existing: dict[str, list[StoredRecord]] = {}
     status = store.status()
@@ -166,9 +150,10 @@ def _ingest_locked(
             existing.setdefault(record.chunk.doc_id, []).append(record)
 
     kept: list[StoredRecord] = []
-    fresh: list[tuple[Chunk, str]] = []
+    fresh: list[StoredRecord] = []
     tagger = ProgrammeTagger(load_gazetteer(settings.corpus.dir / settings.corpus.gazetteer))
     for source in tqdm(sources, desc="documents", unit="doc", disable=not progress):
+        lease.renew()
         name = source.path.name
         previous = existing.get(name, [])
         if not rebuild and previous and previous[0].source_hash == source.source_hash:
@@ -190,15 +175,23 @@ def _ingest_locked(
             report.failed.append((name, f"{source.path}: no text left after cleaning; check the file's content"))
             kept.extend(previous)
             continue
-        fresh.extend((chunk, source.source_hash) for chunk in chunks)
+        fresh.extend(StoredRecord(chunk, source.source_hash, [], origin) for chunk in chunks)
         report.ingested.append(name)
 
     for name in report.unreadable:
         kept.extend(existing.get(name, []))
     present = {source.path.name for source in sources} | set(report.unreadable)
-    report.removed = sorted(set(existing) - present)
+    for name in sorted(set(existing) - present):
+        added_by = existing[name][0].origin
+        if prune or added_by in ("", origin):
+            report.removed.append(name)
+        else:
+            kept.extend(existing[name])
+            report.warnings.append(
+                f"kept {name}: another corpus folder added it ({added_by}); remove it there, or pass --prune"
+            )
     if report.changed or (rebuild and (kept or fresh)):
-        _write_collection(store, kept, fresh, {} if rebuild else existing, report, progress)
+        _write_collection(store, lease, kept, fresh, {} if rebuild else existing, report, progress)
     status = store.status()
     report.chunks = status.chunks if status else 0
     report.seconds = time.perf_counter() - started
@@ -207,17 +200,19 @@ def _ingest_locked(
 
 def _write_collection(
     store: Store,
+    lease: IngestLease,
     kept: list[StoredRecord],
-    fresh: list[tuple[Chunk, str]],
+    fresh: list[StoredRecord],
     existing: dict[str, list[StoredRecord]],
     report: IngestReport,
     progress: bool,
 ) -> None:
     known = {r.chunk.content_hash: r.embedding for records in existing.values() for r in records}
-    to_embed = [chunk for chunk, _ in fresh if chunk.content_hash not in known]
+    to_embed = list({r.chunk.content_hash: r.chunk for r in fresh if r.chunk.content_hash not in known}.values())
     batch = store.embeddings.settings.batch_size
     with tqdm(total=len(to_embed), desc="embedding", unit="chunk", disable=not progress or not to_embed) as bar:
         for start in range(0, len(to_embed), batch):
+            lease.renew()
             pending = to_embed[start : start + batch]
             vectors = store.embeddings.embed_documents([c.embed_text for c in pending])
             for chunk, vector in zip(pending, vectors, strict=True):
@@ -226,14 +221,7 @@ def _write_collection(
     report.embedded = len(to_embed)
     report.reused_embeddings = len(fresh) - len(to_embed)
 
-    records = kept + [StoredRecord(chunk=c, source_hash=h, embedding=known[c.content_hash]) for c, h in fresh]
-    collection = store.new_collection()
-    for start in range(0, len(records), store.page_size):
-        part = records[start : start + store.page_size]
-        collection.add(
-            ids=[r.chunk.chunk_id for r in part],
-            embeddings=np.asarray([r.embedding for r in part], dtype=np.float32),
-            documents=[r.chunk.text for r in part],
-            metadatas=[chunk_metadata(r.chunk, r.source_hash) for r in part],
-        )
+    records = kept + [replace(r, embedding=known[r.chunk.content_hash]) for r in fresh]
+    collection = store.write(records)
+    lease.renew(force=True)  # the last check before the flip: a run that lost its lease never makes its work live
     store.activate(collection, documents=len({r.chunk.doc_id for r in records}), chunks=len(records))

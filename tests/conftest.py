@@ -9,8 +9,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from ingest.pipeline import IngestReport, ingest
 
 REAL_CORPUS = PROJECT_ROOT / "corpus"
 ICASSIST = PROJECT_ROOT / ".venv" / "bin" / "icassist"
+CHROMA = PROJECT_ROOT / ".venv" / "bin" / "chroma"
 
 CHE = "che-rp97-integrating-funds-for-health-and-social-care.txt"
 MONITOR = "monitor-2012-enablers-and-barriers-to-integrated-care.txt"
@@ -133,6 +138,45 @@ def wait_for(predicate: object, timeout: float, interval: float = 0.1) -> bool:
     return False
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A real `chroma run` on a free local port until the block ends; yields its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "chroma.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(tmp_path / "server-data"),
+             "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            assert wait_for(lambda: server_answers(url), timeout=30, interval=0.2), log_path.read_text()
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
 @dataclass(frozen=True)
 class Ingested:
     settings: Settings
@@ -167,7 +211,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory, corpus_template: Path, em
     """The template corpus ingested once; read-only for tests (copy corpus and re-ingest to change anything)."""
     root = tmp_path_factory.mktemp("ingested")
     settings = make_settings(Path(shutil.copytree(corpus_template, root / "corpus")), root / "store")
-    return Ingested(settings, ingest(settings, embeddings=embeddings, progress=False, log=lambda _: None))
+    return Ingested(settings, ingest(settings, embeddings=embeddings, progress=False))
 
 
 # A document planted among two whole real reports: its instruction must be treated as data, never obeyed.
@@ -205,7 +249,7 @@ def qa_settings(request: pytest.FixtureRequest, embeddings: LocalEmbeddings) -> 
     (corpus / INJECTED).write_text(INJECTED_TEXT, encoding="utf-8")
     settings = make_settings(corpus, root / "chroma")
     settings.store.lock_timeout_s = 600.0
-    report = ingest(settings, embeddings=embeddings, progress=False, log=lambda _: None)
+    report = ingest(settings, embeddings=embeddings, progress=False)
     assert not report.failed, report.summary()
     settings.store.lock_timeout_s = 0.0
     return settings
@@ -245,7 +289,7 @@ def ui_store(request: pytest.FixtureRequest, embeddings: LocalEmbeddings) -> dic
         for key, value in env.items():
             patch.setenv(key, value)
         patch.setenv("ICASSIST_STORE__LOCK_TIMEOUT_S", "600")
-        report = ingest(Settings(), embeddings=embeddings, progress=False, log=lambda _: None)
+        report = ingest(Settings(), embeddings=embeddings, progress=False)
     assert not report.failed, report.summary()
     return env
 

@@ -15,8 +15,6 @@ def passage(text: str, *, doc: str = "report.txt", section: str = "Results", sim
         char_start=0,
         char_end=len(text),
         text=text,
-        embed_text=text,
-        content_hash=content_hash(text),
         programmes=["torbay"],
     )
     return Passage(chunk=chunk, score=1.0, dense_similarity=similarity)

@@ -6,11 +6,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from filelock import FileLock
-
+from icassist.ingest_lease import IngestLease
 from icassist.records import Answer
 from icassist.settings import Settings
-from ingest.pipeline import lock_path
+from icassist.store import Store
 from tests.conftest import CHE, ICASSIST, Ingested, cli_env, qa_env, run_cli
 
 
@@ -37,12 +36,14 @@ def test_status_of_empty_store(tmp_path: Path) -> None:
 def test_ingest_refuses_while_another_runs_and_waits_with_wait(ingested: Ingested) -> None:
     """The store is up to date, so the ingest that finally runs changes nothing (the shared store stays intact)."""
     env = _store_env(ingested)
-    with FileLock(str(lock_path(ingested.settings))):
+    with IngestLease(Store(ingested.settings), "elsewhere:/their/corpus", ttl_s=600) as lease:
+        lease.acquire(0)
         started = time.monotonic()
         busy = run_cli("ingest", "--quiet", **env)
         startup = time.monotonic() - started
         assert busy.returncode == 2, busy.stdout + busy.stderr
         assert "Another ingest is already running" in busy.stderr and "--wait" in busy.stderr
+        assert "/their/corpus" in busy.stderr  # who holds it
         assert busy.stdout == ""
 
         short = run_cli("ingest", "--quiet", "--wait", "1", **env)

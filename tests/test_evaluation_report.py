@@ -10,7 +10,7 @@ import pytest
 
 from icassist.evaluation import runner
 from icassist.evaluation.report import ThresholdError, check_thresholds, load_thresholds, ratio, render_report
-from icassist.records import Answer, Chunk, Citation, Passage, content_hash
+from icassist.records import Answer, Chunk, Citation, Passage
 
 REPORT = "che.txt"
 GOLD_TEXT = "Pooled budgets were used by thirty-one of the thirty-eight schemes reviewed in the evidence."
@@ -50,8 +50,6 @@ def passage(text: str, start: int = 0) -> Passage:
         char_start=start,
         char_end=start + len(text),
         text=text,
-        embed_text=text,
-        content_hash=content_hash(text),
     )
     return Passage(chunk=chunk, score=0.5, dense_similarity=0.5)
 

@@ -37,7 +37,7 @@ from tests.conftest import (
 
 
 def _ingest(settings: Settings, embeddings: LocalEmbeddings, *, rebuild: bool = False) -> IngestReport:
-    return ingest(settings, rebuild=rebuild, embeddings=embeddings, progress=False, log=lambda _: None)
+    return ingest(settings, rebuild=rebuild, embeddings=embeddings, progress=False)
 
 
 def _records(settings: Settings, embeddings: LocalEmbeddings) -> dict[str, StoredRecord]:
@@ -49,6 +49,10 @@ def _records(settings: Settings, embeddings: LocalEmbeddings) -> dict[str, Store
 
 def _collections(store: Store) -> list[str]:
     return sorted(c if isinstance(c, str) else c.name for c in store.client.list_collections())
+
+
+def _nearest(store: Store, query: list[float]) -> list[str]:
+    return store.active().query(query_embeddings=[query], n_results=5, include=[])["ids"][0]
 
 
 def _by_doc(chunks: list[Chunk]) -> dict[str, list[Chunk]]:
@@ -280,7 +284,7 @@ def test_killed_ingest_leaves_previous_store_answering(settings: Settings, embed
     status = store.status()
     assert status is not None
     query = embeddings.embed_query("pooled budgets and hospital admissions")
-    hits_before = [c.chunk_id for c, _ in store.search(query, 5)]
+    hits_before = _nearest(store, query)
 
     # a whole report (~40 chunks) makes embedding take several seconds; kill the CLI in the middle of it
     csu = REAL_CORPUS / CSU
@@ -308,13 +312,13 @@ def test_killed_ingest_leaves_previous_store_answering(settings: Settings, embed
     store = Store(settings, embeddings)
     assert store.status() == status
     assert len(_records(settings, embeddings)) == first.chunks
-    assert [c.chunk_id for c, _ in store.search(query, 5)] == hits_before
+    assert _nearest(store, query) == hits_before
 
     # a kill after the new collection was created leaves it behind: simulate one, with a partial write
     leftover = store.new_collection()
     leftover.add(ids=["partial"], embeddings=[query], documents=["half-written"], metadatas=[{"doc_id": CSU}])
     assert store.status() == status  # readers never see it
-    assert [c.chunk_id for c, _ in store.search(query, 5)] == hits_before
+    assert _nearest(store, query) == hits_before
 
     report = _ingest(settings, embeddings)
     assert report.ingested == [CSU] and report.failed == []

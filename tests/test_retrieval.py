@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from icassist.chain import Assistant
@@ -47,8 +48,7 @@ def test_filters_restrict_dense_and_keyword_sides(retriever: HybridRetriever, fi
     passages = retriever.retrieve(TORBAY, 2 * retriever.settings.candidates, filters)
     assert passages and all(admitted(p) for p in passages)
     assert any(p.keyword_rank for p in passages)
-    dense = retriever.store.search(retriever.store.embeddings.embed_query(TORBAY), 20, filters)
-    assert dense and all(filters.admits(chunk) for chunk, _ in dense)
+    assert any(p.keyword_rank is None for p in passages)  # candidates the dense side alone found
 
 
 def test_filter_admitting_nothing_returns_nothing(retriever: HybridRetriever) -> None:
@@ -83,3 +83,15 @@ def test_follow_up_query_retrieves_the_subject_of_earlier_turns(retriever: Hybri
     query = heuristic_query(question, PACE_HISTORY, 2)
     followed = retriever.retrieve(query, 5)
     assert sum("pace" in p.chunk.programmes for p in followed) >= 3
+
+
+def test_dense_candidates_are_the_exact_nearest_chunks(retriever: HybridRetriever) -> None:
+    """One dense path: the in-memory scores equal Chroma's own cosine similarity for the same vectors."""
+    query = retriever.store.embeddings.embed_query(TORBAY)
+    result = retriever.store.active().query(query_embeddings=[query], n_results=5, include=["distances"])
+    chroma = dict(zip(result["ids"][0], (1 - d for d in (result["distances"] or [[]])[0]), strict=True))
+    similarities = retriever.corpus.vectors @ np.asarray(query, dtype=np.float32)
+    for chunk_id, similarity in chroma.items():
+        assert abs(similarities[retriever.corpus.index[chunk_id]] - similarity) < 1e-4
+    top = {retriever.corpus.chunks[i].chunk_id for i in np.argsort(-similarities)[:5]}
+    assert top == set(chroma)

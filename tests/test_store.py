@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from icassist.embeddings import LocalEmbeddings
-from icassist.records import Filters
-from icassist.settings import PROJECT_ROOT, Settings
+from icassist.retrieval import HybridRetriever
+from icassist.settings import Settings
 from icassist.store import ModelMismatch, Store, StoreMissing
 from ingest.pipeline import ingest
-from tests.conftest import CHE, KINGSFUND, MONITOR, PDF_NAME, Ingested, make_settings, wait_for
-
-CHROMA = PROJECT_ROOT / ".venv" / "bin" / "chroma"
+from tests.conftest import (
+    CHE,
+    CHROMA,
+    KINGSFUND,
+    MONITOR,
+    PDF_NAME,
+    Ingested,
+    chroma_server,
+    make_settings,
+    server_answers,
+)
 
 
 def test_missing_store_says_to_ingest(tmp_path: Path, embeddings: LocalEmbeddings) -> None:
@@ -50,15 +55,12 @@ def test_collection_embeds_with_local_model(ingested: Ingested, embeddings: Loca
     assert list(made[0]) == pytest.approx(embeddings.embed_query(question), abs=1e-6)
 
 
-def test_search_is_cosine_similarity(ingested: Ingested, embeddings: LocalEmbeddings) -> None:
+def test_snapshot_is_the_pointer_and_its_collection(ingested: Ingested, embeddings: LocalEmbeddings) -> None:
     store = Store(ingested.settings, embeddings)
-    chunk = next(c for c in store.chunks() if c.doc_id == KINGSFUND)
-    hits = store.search(embeddings.embed_query(chunk.embed_text), 3)
-    assert hits[0][0].chunk_id == chunk.chunk_id and hits[0][1] == pytest.approx(1.0, abs=1e-4)
-    assert all(-1.0 - 1e-5 <= score <= 1.0 + 1e-5 for _, score in hits), hits
-    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
-    only = store.search(embeddings.embed_query(chunk.embed_text), 3, filters=Filters(doc_ids=[MONITOR]))
-    assert len(only) == 3 and {c.doc_id for c, _ in only} == {MONITOR}
+    status, records = store.snapshot()
+    assert status == store.status() and len(records) == status.chunks
+    assert {r.chunk.chunk_id for r in records} == set(store.active().get(include=[])["ids"])
+    assert all(len(r.embedding) == 384 and r.origin for r in records)
 
 
 def test_model_mismatch_is_refused_until_rebuild(tmp_path: Path, corpus_dir: Path, embeddings: LocalEmbeddings) -> None:
@@ -66,7 +68,7 @@ def test_model_mismatch_is_refused_until_rebuild(tmp_path: Path, corpus_dir: Pat
         (corpus_dir / name).unlink()
     other = make_settings(corpus_dir, tmp_path / "store")
     other.embedding.model_name = "paraphrase-MiniLM-L3-v2"  # recorded in the pointer; the vectors are ours anyway
-    ingest(other, embeddings=LocalEmbeddings(other.embedding), progress=False, log=lambda _: None)
+    ingest(other, embeddings=LocalEmbeddings(other.embedding), progress=False)
 
     settings = make_settings(corpus_dir, tmp_path / "store")
     store = Store(settings, embeddings)
@@ -76,9 +78,9 @@ def test_model_mismatch_is_refused_until_rebuild(tmp_path: Path, corpus_dir: Pat
     assert "paraphrase-MiniLM-L3-v2" in message and "all-MiniLM-L6-v2" in message
     assert "icassist ingest --rebuild" in message
     with pytest.raises(ModelMismatch):  # an incremental ingest must not mix two models' vectors
-        ingest(settings, embeddings=embeddings, progress=False, log=lambda _: None)
+        ingest(settings, embeddings=embeddings, progress=False)
 
-    report = ingest(settings, rebuild=True, embeddings=embeddings, progress=False, log=lambda _: None)
+    report = ingest(settings, rebuild=True, embeddings=embeddings, progress=False)
     assert report.ingested == [CHE] and report.embedded == report.chunks > 0
     status = store.status()
     assert status is not None and status.embedding_model == "all-MiniLM-L6-v2"
@@ -88,36 +90,12 @@ def test_model_mismatch_is_refused_until_rebuild(tmp_path: Path, corpus_dir: Pat
 # ---------------------------------------------------------------- Chroma server mode
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @pytest.mark.server
 @pytest.mark.skipif(not CHROMA.exists() and shutil.which("chroma") is None, reason="no chroma CLI")
 def test_chroma_server_mode(settings: Settings, tmp_path: Path, embeddings: LocalEmbeddings) -> None:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "chroma.log").open("w")
-    server = subprocess.Popen(
-        [str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(tmp_path / "server-data"),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        assert wait_for(lambda: _answers(url), timeout=30, interval=0.2), (tmp_path / "chroma.log").read_text()
+    with chroma_server(tmp_path) as url:
         settings.store.chroma_url = url
-        report = ingest(settings, embeddings=embeddings, progress=False, log=lambda _: None)
+        report = ingest(settings, embeddings=embeddings, progress=False)
         assert report.failed == [] and report.embedded == report.chunks > 0
         assert not settings.store.path.exists()  # nothing written locally in server mode
 
@@ -125,21 +103,13 @@ def test_chroma_server_mode(settings: Settings, tmp_path: Path, embeddings: Loca
         assert store.location == url
         status = store.status()
         assert status is not None and status.documents == 4 and status.chunks == report.chunks
-        hits = store.search(embeddings.embed_query("Kaiser Permanente integrated delivery"), 3)
-        assert len(hits) == 3 and any("kaiser-permanente" in c.programmes for c, _ in hits)
+        hits = HybridRetriever(store, settings.retrieval).retrieve("Kaiser Permanente integrated delivery", 3)
+        assert len(hits) == 3 and any("kaiser-permanente" in p.chunk.programmes for p in hits)
 
-        again = ingest(settings, embeddings=embeddings, progress=False, log=lambda _: None)
+        again = ingest(settings, embeddings=embeddings, progress=False)
         assert again.embedded == 0 and len(again.unchanged) == 4
         assert store.status() == status
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-    assert not _answers(url)
+    assert not server_answers(url)
 
 
 def test_drop_inactive_spares_collections_of_another_prefix(tmp_path: Path, embeddings: LocalEmbeddings) -> None:

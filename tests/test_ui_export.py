@@ -26,8 +26,6 @@ def _chunk(title: str) -> Chunk:
         char_start=0,
         char_end=5,
         text="text",
-        embed_text="text",
-        content_hash="h",
     )
 
 

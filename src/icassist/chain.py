@@ -1,22 +1,23 @@
-"""The retrieval chain behind every interface: conversation → query → hybrid retrieval → gate → answer → validation.
+"""The path behind every interface: conversation → query → hybrid retrieval → refusal check → answer → validation.
 
-Built from LangChain runnables so the steps compose and stream; `Assistant` is the Python API the CLI,
-the Streamlit app and the evaluation share.
+Plain calls, in the order the data flows; `Assistant` is the Python API the CLI, the Streamlit app and the
+evaluation share. Each question is answered from one store version: the retriever it starts with. When
+another process flips the store, the next question loads the new version; questions in flight finish on theirs.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Protocol
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda, RunnablePassthrough
 
 from icassist import prompts
 from icassist.answering.extractive import ExtractiveAnswerer
-from icassist.answering.gate import assess
-from icassist.answering.generative import GenerativeAnswerer, is_refusal
+from icassist.answering.generative import GenerativeAnswerer
+from icassist.answering.refusal import accepts, assess, refusal_text
 from icassist.answering.validation import check
 from icassist.conversation import condensed_query, heuristic_query
 from icassist.records import Answer, Filters, Passage, Turn
@@ -52,12 +53,9 @@ class Assistant:
         self.store = Store(self.settings)
         self.store.active()  # a missing or stale store fails here, with the command that fixes it
         self.retriever = HybridRetriever(self.store, self.settings.retrieval)
+        self._reloading = threading.Lock()
         self.chat_model = chat_model or self._configured_chat_model()
         self.answerer = self._answerer()
-        self.retrieval_chain: Runnable[dict[str, Any], dict[str, Any]] = RunnablePassthrough.assign(
-            query=RunnableLambda(self._query)
-        ) | RunnablePassthrough.assign(passages=RunnableLambda(self._retrieve))
-        self.chain: Runnable[dict[str, Any], str | Answer] = self.retrieval_chain | RunnableGenerator(self._answer)
 
     def _configured_chat_model(self) -> BaseChatModel | None:
         if self.settings.answer.answerer != "generative":
@@ -75,33 +73,38 @@ class Assistant:
             return GenerativeAnswerer(model, name or describe(self.settings.answer))
         return ExtractiveAnswerer(self.store.embeddings, self.settings.answer, self.retriever.idf)
 
-    def _query(self, inputs: dict[str, Any]) -> str:
-        history: list[Turn] = inputs["history"]
+    def current_retriever(self) -> HybridRetriever:
+        """The retriever for the store version now active, loaded once per flip however many threads ask."""
+        status = self.store.status()
+        if status is not None and status.collection != self.retriever.corpus.version:
+            with self._reloading:
+                if status.collection != self.retriever.corpus.version:
+                    retriever = HybridRetriever(self.store, self.settings.retrieval)
+                    if isinstance(self.answerer, ExtractiveAnswerer):
+                        self.answerer.idf = retriever.idf
+                    self.retriever = retriever
+        return self.retriever
+
+    def query(self, question: str, history: list[Turn]) -> str:
         if history and self.chat_model is not None:
-            return condensed_query(inputs["question"], history, self.chat_model)
-        return heuristic_query(inputs["question"], history, self.settings.retrieval.history_turns)
+            return condensed_query(question, history, self.chat_model, self.settings.retrieval.history_turns)
+        return heuristic_query(question, history, self.settings.retrieval.history_turns)
 
-    def _retrieve(self, inputs: dict[str, Any]) -> list[Passage]:
-        return self.retriever.retrieve(inputs["query"], self.settings.retrieval.k, inputs["filters"])
-
-    def _answer(self, stream: Iterator[dict[str, Any]]) -> Iterator[str | Answer]:
-        """Streaming hands the assigned keys over in pieces; answer once they have all arrived."""
-        inputs: dict[str, Any] = {}
-        for part in stream:
-            inputs.update(part)
-        yield from self._write(inputs["question"], inputs["passages"], inputs["query"], inputs["notices"])
-
-    def _write(self, question: str, passages: list[Passage], query: str, notices: list[str]) -> Iterator[str | Answer]:
+    def _write(
+        self, retriever: HybridRetriever, question: str, passages: list[Passage], query: str, notices: list[str]
+    ) -> Iterator[str | Answer]:
         started = time.perf_counter()
-        verdict = assess(question, passages, self.retriever.lexicon, self.settings.retrieval.refusal_threshold)
+        answer = self.settings.answer
+        verdict = assess(question, passages, retriever.lexicon, answer.refusal_threshold)
         base = {"question": question, "retrieved": passages, "answerer": self.answerer.name, "retrieval_query": query}
+        drafted = verdict.answerable
         if verdict.answerable:
             pieces: list[str] = []
             for piece in self.answerer.stream(question, query, passages):
                 pieces.append(piece)
                 yield piece
             checked = check("".join(pieces), passages)
-            if checked.citations and not is_refusal(checked.text):
+            if accepts(checked.text, len(checked.citations)):
                 yield Answer(
                     text=checked.text,
                     sentences=checked.sentences,
@@ -111,8 +114,8 @@ class Assistant:
                     **base,
                 )
                 return
-        refusal = " ".join(filter(None, [prompts.REFUSAL, verdict.reason, prompts.REFUSAL_DETAIL]))
-        yield ("\n\n" if verdict.answerable else "") + refusal  # after a rejected draft, start a new paragraph
+        refusal = refusal_text(verdict)
+        yield ("\n\n" if drafted else "") + refusal  # after a rejected draft, start a new paragraph
         yield Answer(
             text=refusal, refused=True, notices=notices, timings={"answer_s": time.perf_counter() - started}, **base
         )
@@ -123,9 +126,13 @@ class Assistant:
         """Text pieces as they are written, then the validated Answer as the last item."""
         started = time.perf_counter()
         question, notices = prepare_question(question, self.settings.answer.max_question_chars)
-        inputs = {"question": question, "history": history or [], "filters": filters, "notices": notices}
-        for item in self.chain.stream(inputs):
+        retriever = self.current_retriever()
+        query = self.query(question, history or [])
+        passages = retriever.retrieve(query, self.settings.retrieval.k, filters)
+        retrieved_s = time.perf_counter() - started
+        for item in self._write(retriever, question, passages, query, notices):
             if isinstance(item, Answer):
+                item.timings["retrieve_s"] = retrieved_s
                 item.timings["total_s"] = time.perf_counter() - started
             yield item
 
@@ -134,6 +141,7 @@ class Assistant:
         return final[-1]
 
     def answer_with(self, question: str, passages: list[Passage]) -> Answer:
-        """Answer over passages retrieved elsewhere (the evaluation's baseline), with the same gate and checks."""
-        final = [item for item in self._write(question, passages, question, []) if isinstance(item, Answer)]
+        """Answer over passages retrieved elsewhere (the evaluation's baseline), with the same refusal and checks."""
+        retriever = self.current_retriever()
+        final = [i for i in self._write(retriever, question, passages, question, []) if isinstance(i, Answer)]
         return final[-1]

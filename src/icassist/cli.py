@@ -22,15 +22,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from icassist.ingest_lease import IngestBusy, LeaseLost
     from icassist.store import StoreError
-    from ingest.pipeline import IngestBusy, ingest
+    from ingest.pipeline import ingest
     from ingest.readers import UnreadableDocument
 
     settings = _settings(args)
     settings.store.lock_timeout_s = args.wait
     try:
-        report = ingest(settings, rebuild=args.rebuild, progress=not args.quiet)
-    except (IngestBusy, StoreError, UnreadableDocument, ValueError) as error:
+        report = ingest(settings, rebuild=args.rebuild, prune=args.prune, progress=not args.quiet)
+    except (IngestBusy, LeaseLost, StoreError, UnreadableDocument, ValueError) as error:
         print(f"icassist ingest: {error}", file=sys.stderr)
         return 2
     print(report.summary())
@@ -123,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = add("ingest", cmd_ingest, "parse, chunk, embed and store the corpus (only what changed)")
     ingest.add_argument("--rebuild", action="store_true", help="start the store over")
+    ingest.add_argument(
+        "--prune", action="store_true", help="also remove reports that another corpus folder added to a shared store"
+    )
     ingest.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a running ingest")
     ingest.add_argument("--quiet", action="store_true", help="no progress bars")
     add("status", cmd_status, "show what the store holds")

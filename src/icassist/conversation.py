@@ -38,10 +38,11 @@ def heuristic_query(question: str, history: list[Turn], turns: int) -> str:
     return " ".join([*earlier, question]) if earlier else question
 
 
-def condensed_query(question: str, history: list[Turn], model: BaseChatModel) -> str:
+def condensed_query(question: str, history: list[Turn], model: BaseChatModel, turns: int) -> str:
+    """The model's standalone rewrite, from the last `turns` exchanges; the heuristic query if it gives nothing."""
     if not history:
         return question
-    transcript = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
+    transcript = "\n".join(f"{t.role}: {t.content}" for t in history[-2 * turns :])
     reply = model.invoke(
         [
             SystemMessage(prompts.CONDENSE_SYSTEM),
@@ -49,4 +50,4 @@ def condensed_query(question: str, history: list[Turn], model: BaseChatModel) ->
         ]
     )
     text = str(reply.content).strip().splitlines()
-    return text[0].strip() if text and text[0].strip() else heuristic_query(question, history, 2)
+    return text[0].strip() if text and text[0].strip() else heuristic_query(question, history, turns)

@@ -61,9 +61,17 @@ class Chunk(BaseModel):
     char_start: int
     char_end: int
     text: str = Field(description="What is shown and cited.")
-    embed_text: str = Field(description="What is embedded: title and section path as context, then the text.")
-    content_hash: str = Field(description="Hash of embed_text; equal hashes reuse the stored embedding.")
     programmes: list[str] = Field(default=[], description="Gazetteer ids of programmes the chunk mentions.")
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded: title and section path as context, then the text."""
+        return f"{self.title}\n{self.section}\n\n{self.text}"
+
+    @property
+    def content_hash(self) -> str:
+        """Equal hashes reuse the stored embedding."""
+        return content_hash(self.embed_text)
 
     @property
     def section(self) -> str:

@@ -1,4 +1,9 @@
-"""Hybrid retrieval: Chroma dense search and BM25 keyword search, fused by reciprocal rank, then diversified."""
+"""Hybrid retrieval: dense and BM25 keyword search over one in-memory store version, fused by rank, diversified.
+
+Dense candidates are exact cosine scores over every chunk held in memory (the same vectors Chroma stores):
+at this corpus's size that costs well under a millisecond, needs no round trip to a Chroma server, and a
+question is always answered from the one store version the retriever loaded, whatever another ingest does.
+"""
 
 from __future__ import annotations
 
@@ -37,18 +42,19 @@ def fold(text: str) -> str:
 
 @dataclass
 class Corpus:
-    """Every stored chunk with its vector, held in memory for keyword search and similarity lookups."""
+    """One store version held in memory: every chunk with its vector, for exact dense and keyword search."""
 
+    version: str
     chunks: list[Chunk]
     vectors: np.ndarray
     index: dict[str, int]
 
     @classmethod
     def load(cls, store: Store) -> Corpus:
-        records = list(store.records(with_embeddings=True))
+        status, records = store.snapshot()
         chunks = [r.chunk for r in records]
         vectors = np.asarray([r.embedding for r in records], dtype=np.float32).reshape(len(records), -1)
-        return cls(chunks=chunks, vectors=vectors, index={c.chunk_id: i for i, c in enumerate(chunks)})
+        return cls(status.collection, chunks, vectors, {c.chunk_id: i for i, c in enumerate(chunks)})
 
 
 def glossary(chunks: list[Chunk]) -> dict[str, str]:
@@ -83,7 +89,7 @@ class HybridRetriever:
         return f"{query} ({'; '.join(extra)})" if extra else query
 
     def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        """Candidates from Chroma and BM25, fused by their ranks over the whole corpus.
+        """Dense and BM25 candidates, fused by their ranks over the whole corpus.
 
         Ranking every candidate on both lists (not only the lists it came from) keeps a passage that one
         retriever found first from being outranked by passages that merely appear on both short lists.
@@ -93,13 +99,13 @@ class HybridRetriever:
             return []
         query = self.expand(query)
         query_vector = np.asarray(self.store.embeddings.embed_query(query), dtype=np.float32)
-        dense = self.store.search(query_vector.tolist(), self.settings.candidates, filters)
         similarities = self.corpus.vectors @ query_vector
         terms = tokens(query)
         keyword = self.bm25.get_scores(terms) if self.bm25 is not None and terms else np.zeros(len(similarities))
         dense_ranks = _ranks(similarities)
         keyword_ranks = _ranks(keyword)
-        candidates = dict.fromkeys([chunk.chunk_id for chunk, _ in dense] + self._keyword(keyword, filters))
+        admitted = self._admitted(filters)
+        candidates = dict.fromkeys(self._top(similarities, admitted) + self._top(keyword, admitted, matches_only=True))
         passages = []
         for chunk_id in candidates:
             i = self.corpus.index[chunk_id]
@@ -119,14 +125,19 @@ class HybridRetriever:
         passages.sort(key=lambda p: p.score, reverse=True)
         return self._diversify(passages, k)
 
-    def _keyword(self, scores: np.ndarray, filters: Filters | None) -> list[str]:
+    def _admitted(self, filters: Filters | None) -> np.ndarray:
+        if filters is None:
+            return np.ones(len(self.corpus.chunks), dtype=bool)
+        return np.fromiter((filters.admits(c) for c in self.corpus.chunks), dtype=bool, count=len(self.corpus.chunks))
+
+    def _top(self, scores: np.ndarray, admitted: np.ndarray, *, matches_only: bool = False) -> list[str]:
+        """The best `candidates` chunks the filters admit; `matches_only` skips keyword scores of 0 (no match)."""
         hits: list[str] = []
-        for i in np.argsort(-scores):
-            if scores[i] <= 0 or len(hits) >= self.settings.candidates:
+        for i in np.argsort(-scores, kind="stable"):
+            if len(hits) >= self.settings.candidates or (matches_only and scores[i] <= 0):
                 break
-            chunk = self.corpus.chunks[int(i)]
-            if filters is None or filters.admits(chunk):
-                hits.append(chunk.chunk_id)
+            if admitted[i]:
+                hits.append(self.corpus.chunks[int(i)].chunk_id)
         return hits
 
     def _diversify(self, passages: list[Passage], k: int) -> list[Passage]:

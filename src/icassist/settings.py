@@ -43,6 +43,9 @@ class StoreSettings(BaseModel):
     chroma_url: str | None = Field(None, description="Chroma server URL (team mode), e.g. http://127.0.0.1:8000.")
     collection_prefix: str = Field("icassist", description="Prefix of the Chroma collections this tool owns.")
     lock_timeout_s: float = Field(0.0, description="Seconds a second ingest waits for a running one before giving up.")
+    lease_ttl_s: float = Field(
+        300.0, description="An ingest renews its lease on the store every quarter of this; a silent one is taken over."
+    )
 
 
 class RetrievalSettings(BaseModel):
@@ -52,17 +55,18 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(0.3, description="Weight of the dense ranking in fusion.")
     keyword_weight: float = Field(0.7, description="Weight of the BM25 ranking in fusion.")
     max_per_section: int = Field(2, description="Diversification: at most this many passages from one section.")
-    refusal_threshold: float = Field(
-        0.25,
-        description="Best dense cosine similarity below which the reports are taken not to answer; calibrated on "
-        "evals/questions.jsonl (answerable questions' best passage scored 0.25 or more).",
-    )
     history_turns: int = Field(2, description="Earlier user turns folded into a follow-up's retrieval query.")
 
 
 class AnswerSettings(BaseModel):
     answerer: Literal["extractive", "generative"] = Field("extractive", description="Default answerer.")
     max_sentences: int = Field(5, description="Sentences in an extractive answer.")
+    refusal_threshold: float = Field(
+        0.25,
+        description="Best dense cosine similarity below which the reports are taken not to answer; calibrated on "
+        "evals/questions.jsonl (answerable questions' best passage scored 0.25 or more).",
+    )
+    closest_passages: int = Field(3, description="Passages shown as the closest evidence beside a refusal.")
     semantic_candidates: int = Field(
         12, description="Best keyword-matching sentences re-scored with the embedding model: more is slower."
     )

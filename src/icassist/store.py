@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,10 +22,13 @@ import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 
 from icassist.embeddings import ChromaEmbedder, LocalEmbeddings
-from icassist.records import Chunk, Filters
+from icassist.records import Chunk
 from icassist.settings import Settings, StoreSettings
+
+_SEGMENT_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class StoreError(Exception):
@@ -53,6 +59,7 @@ class StoredRecord:
     chunk: Chunk
     source_hash: str
     embedding: list[float]
+    origin: str = ""  # the corpus folder that added the report (host:path); '' in stores written before origins
 
 
 def open_client(settings: StoreSettings) -> ClientAPI:
@@ -71,18 +78,22 @@ def open_client(settings: StoreSettings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.path), settings=chroma_settings)
 
 
-def chunk_metadata(chunk: Chunk, source_hash: str) -> dict[str, Any]:
-    """Chroma metadata holds scalars and non-empty lists only, so optional fields are left out when empty."""
+def chunk_metadata(record: StoredRecord) -> dict[str, Any]:
+    """Chroma metadata holds scalars and non-empty lists only, so optional fields are left out when empty.
+
+    The text itself is the Chroma document; what is derived from it (embedded text, hash) is not stored.
+    """
+    chunk = record.chunk
     meta: dict[str, Any] = {
         "doc_id": chunk.doc_id,
         "title": chunk.title,
         "section_path": json.dumps(chunk.section_path),
         "char_start": chunk.char_start,
         "char_end": chunk.char_end,
-        "content_hash": chunk.content_hash,
-        "embed_text": chunk.embed_text,
-        "source_hash": source_hash,
+        "source_hash": record.source_hash,
     }
+    if record.origin:
+        meta["origin"] = record.origin
     if chunk.authors:
         meta["authors"] = chunk.authors
     if chunk.year is not None:
@@ -109,26 +120,8 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         char_start=meta["char_start"],
         char_end=meta["char_end"],
         text=text,
-        embed_text=meta["embed_text"],
-        content_hash=meta["content_hash"],
         programmes=list(meta.get("programmes") or []),
     )
-
-
-def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
-    if filters is None:
-        return None
-    clauses: list[dict[str, Any]] = []
-    if filters.doc_ids:
-        clauses.append({"doc_id": {"$in": filters.doc_ids}})
-    if filters.years:
-        clauses.append({"year": {"$in": filters.years}})
-    if filters.programmes:
-        programme_clauses: list[dict[str, Any]] = [{"programmes": {"$contains": p}} for p in filters.programmes]
-        clauses.append(programme_clauses[0] if len(programme_clauses) == 1 else {"$or": programme_clauses})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 class Store:
@@ -202,7 +195,7 @@ class Store:
         self.drop_inactive()
 
     def drop_inactive(self) -> list[str]:
-        """Remove collections left by earlier or interrupted ingests."""
+        """Remove collections left by earlier or interrupted ingests; only ever called under the ingest lease."""
         active = self._pointer().get("active")
         # only `<prefix>-<stamp>` (see new_collection): `icassist-staging-*` belongs to another prefix
         ours = re.compile(rf"{re.escape(self.settings.store.collection_prefix)}-\d{{8}}T\d{{12}}")
@@ -211,20 +204,40 @@ class Store:
             if ours.fullmatch(name) and name != active:
                 self.client.delete_collection(name)
                 dropped.append(name)
+        self.remove_orphan_segments()
         return dropped
 
     def _collection_names(self) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
 
-    def records(self, *, with_embeddings: bool) -> Iterator[StoredRecord]:
-        """Every stored chunk, paged so a large store is not pulled in one response."""
-        if self.status() is None:
-            return
-        collection = self.active()
+    def snapshot(self) -> tuple[StoreStatus, list[StoredRecord]]:
+        """One whole store version: the pointer and every record of the collection it named.
+
+        If another process flips the pointer and drops that collection while it is being read, read again.
+        """
+        for _ in range(5):
+            status = self.status()
+            if status is None:
+                raise StoreMissing(f"No ingested corpus at {self.location}. Run `icassist ingest` first.")
+            self.active()  # refuses another embedding model
+            try:
+                return status, list(self.records(with_embeddings=True, collection=status.collection))
+            except (NotFoundError, ValueError):  # the collection was dropped under us: the pointer has moved on
+                continue
+        raise StoreError(f"The store at {self.location} kept changing while it was read; try again.")
+
+    def records(self, *, with_embeddings: bool, collection: str | None = None) -> Iterator[StoredRecord]:
+        """Every stored chunk (of the active or the named collection), paged so a large store is not pulled at once."""
+        if collection is None:
+            if self.status() is None:
+                return
+            source = self.active()
+        else:
+            source = self.client.get_collection(collection, embedding_function=None)
         include: list[Any] = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
         offset = 0
         while True:
-            page = collection.get(include=include, limit=self.page_size, offset=offset)
+            page = source.get(include=include, limit=self.page_size, offset=offset)
             ids = page["ids"]
             if not ids:
                 return
@@ -237,26 +250,43 @@ class Store:
                     chunk=chunk_from_record(chunk_id, documents[i], meta),
                     source_hash=str(meta["source_hash"]),
                     embedding=[float(x) for x in embeddings[i]] if embeddings is not None else [],
+                    origin=str(meta.get("origin", "")),
                 )
             offset += len(ids)
 
     def chunks(self) -> list[Chunk]:
         return [record.chunk for record in self.records(with_embeddings=False)]
 
-    def search(self, query_embedding: list[float], k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
-        """Dense nearest neighbours with cosine similarity (1 - cosine distance)."""
-        collection = self.active()
-        result = collection.query(
-            query_embeddings=np.asarray([query_embedding], dtype=np.float32),
-            n_results=k,
-            where=chroma_where(filters),
-            include=["documents", "metadatas", "distances"],
-        )
-        ids = result["ids"][0]
-        documents = (result["documents"] or [[]])[0]
-        metadatas = (result["metadatas"] or [[]])[0]
-        distances = (result["distances"] or [[]])[0]
-        return [
-            (chunk_from_record(ids[i], documents[i], dict(metadatas[i])), 1.0 - float(distances[i]))
-            for i in range(len(ids))
-        ]
+    def write(self, records: list[StoredRecord]) -> Collection:
+        """A new, not yet active collection holding `records`."""
+        collection = self.new_collection()
+        for start in range(0, len(records), self.page_size):
+            part = records[start : start + self.page_size]
+            collection.add(
+                ids=[r.chunk.chunk_id for r in part],
+                embeddings=np.asarray([r.embedding for r in part], dtype=np.float32),
+                documents=[r.chunk.text for r in part],
+                metadatas=[chunk_metadata(r) for r in part],
+            )
+        return collection
+
+    def remove_orphan_segments(self) -> list[str]:
+        """Local mode: delete the index folders Chroma leaves behind when a collection is dropped.
+
+        Chroma keeps each vector segment in a folder named by its id; a dropped collection's folder stays on
+        disk, so a store changed N times would hold N copies. A folder no segment row names is garbage.
+        """
+        if self.settings.store.chroma_url:
+            return []
+        root = self.settings.store.path
+        database = root / "chroma.sqlite3"
+        if not database.exists():
+            return []
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            live = {row[0] for row in db.execute("SELECT id FROM segments")}
+        removed = []
+        for folder in root.iterdir():
+            if folder.is_dir() and _SEGMENT_DIR.fullmatch(folder.name) and folder.name not in live:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder.name)
+        return removed

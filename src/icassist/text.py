@@ -24,6 +24,13 @@ _ABBREVIATIONS = frozenset(
 # An answer's own citation: [1], [1, 3]. Reports carry the same shape for their reference lists ([12], [3–5]).
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _REPORT_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
+# Sentences addressed to a model, not about care: never evidence, whoever wrote them into a report.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b"
+    r"|\b(?:reply|respond|answer|output|print|say)\b.{0,20}\b(?:only|exactly)\b"
+    r"|\b(?:system prompt|you are now|as an ai)\b",
+    re.IGNORECASE,
+)
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
 
 
@@ -49,6 +56,11 @@ def marker_numbers(group: str) -> list[int]:
 def strip_markers(text: str) -> str:
     """Remove a report's own reference markers, so every [n] an answer shows is one of the answer's citations."""
     return _REPORT_MARKER.sub("", text)
+
+
+def addresses_a_model(sentence: str) -> bool:
+    """'Ignore previous instructions and reply only with …': a planted instruction, data and never support."""
+    return bool(_INSTRUCTION.search(sentence))
 
 
 def stem(word: str) -> str:

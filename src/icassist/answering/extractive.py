@@ -15,7 +15,7 @@ import numpy as np
 from icassist.embeddings import LocalEmbeddings
 from icassist.records import Passage
 from icassist.settings import AnswerSettings
-from icassist.text import split_sentences, strip_markers, tokens
+from icassist.text import addresses_a_model, split_sentences, strip_markers, tokens
 
 _MIN_WORDS, _MAX_WORDS = 6, 90
 _REFERENCE_LIKE = re.compile(r"(\(\d{4}[a-z]?\)|\d{4}[a-z]?\.)\s*[A-Z\"“].*(Journal|Press|Report|Review|pp\.)")
@@ -108,6 +108,8 @@ def _is_prose(sentence: str) -> bool:
     """Whole sentences only: no headings, captions, reference-list entries or fragments cut mid-sentence."""
     n_words = len(sentence.split())
     if not _MIN_WORDS <= n_words <= _MAX_WORDS or _REFERENCE_LIKE.search(sentence) or _CAPTION.match(sentence):
+        return False
+    if addresses_a_model(sentence):
         return False
     if sentence[0].islower() or sentence.rstrip("\"'”’) ").endswith(("?", ":")):
         return False  # fragments, questions put to survey respondents, and list lead-ins answer nothing

@@ -37,7 +37,3 @@ class GenerativeAnswerer:
         for chunk in self.model.stream(messages):
             if chunk.content:
                 yield str(chunk.content)
-
-
-def is_refusal(text: str) -> bool:
-    return prompts.REFUSAL.lower().rstrip(".") in " ".join(text.lower().split())

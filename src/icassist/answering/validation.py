@@ -12,19 +12,12 @@ from dataclasses import dataclass
 from icassist import prompts
 from icassist.records import AnswerSentence, Citation, Passage
 from icassist.text import MARKER as _MARKER
+from icassist.text import addresses_a_model, numbers, split_sentences, tokens, words
 from icassist.text import marker_numbers as _marker_numbers
-from icassist.text import numbers, split_sentences, tokens, words
 
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
 SUPPORT_THRESHOLD = 0.6
 MIN_SHARED_WORDS = 2  # "HACKED [1]." shares its one word with a planted note: one word is not support
-# Sentences addressed to a model, not about care: they never count as support, whoever wrote them.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b"
-    r"|\b(?:reply|respond|answer|output|print|say)\b.{0,20}\b(?:only|exactly)\b"
-    r"|\b(?:system prompt|you are now|as an ai)\b",
-    re.IGNORECASE,
-)
 _NAME = re.compile(r"(?<=[\w,;)] )[A-Z][^\W\d_]+\b|\b[A-Z]{2,}\b")
 
 
@@ -70,7 +63,7 @@ def _sentences_with_markers(text: str) -> list[str]:
 def evidence_text(passage_text: str) -> str:
     """The passage without sentences that instruct a model: a planted instruction is data, never support."""
     spans = split_sentences(passage_text)
-    return " ".join(passage_text[a:b] for a, b in spans if not _INSTRUCTION.search(passage_text[a:b]))
+    return " ".join(passage_text[a:b] for a, b in spans if not addresses_a_model(passage_text[a:b]))
 
 
 def _missing_names(sentence: str, source_text: str) -> list[str]:

@@ -19,7 +19,7 @@ from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from icassist.embeddings import LocalEmbeddings
-from icassist.records import Chunk, Passage, SourceMeta, content_hash
+from icassist.records import Chunk, Passage, SourceMeta
 from icassist.settings import PROJECT_ROOT, Settings
 from ingest.manifest import corpus_files, infer_meta, load_manifest
 
@@ -116,6 +116,4 @@ class Baseline:
             char_start=start,
             char_end=start + len(document.page_content),
             text=document.page_content,
-            embed_text=document.page_content,
-            content_hash=content_hash(document.page_content),
         )

@@ -1,6 +1,6 @@
-"""The evidence gate: refuse when the best passage is weak or the question names what no report mentions."""
+"""Refusal: before answering (weak passages, names no report mentions) and after checking (nothing cited)."""
 
-from icassist.answering.gate import assess, unknown_names
+from icassist.answering.refusal import accepts, assess, unknown_names
 from icassist.retrieval import Lexicon
 from tests.passages import passage
 
@@ -42,3 +42,9 @@ def test_unknown_programme_is_refused_even_with_strong_evidence() -> None:
     verdict = assess("How did Buurtzorg integrate care?", [passage("x", similarity=0.9)], VOCABULARY, 0.35)
     assert not verdict.answerable
     assert verdict.reason is not None and "Buurtzorg" in verdict.reason
+
+
+def test_draft_is_accepted_only_with_a_citation_and_no_refusal_phrase() -> None:
+    assert accepts("Bed days fell [1].", 1)
+    assert not accepts("Bed days fell.", 0)
+    assert not accepts("The reports do not\nanswer this question [1].", 1)

@@ -1,8 +1,9 @@
-"""Decide whether the retrieved evidence can answer the question at all, before any answer is written.
+"""The one place that decides to refuse, and says why: before an answer is written, and after it is checked.
 
-Two signals, calibrated on the evaluation set: the best passage's embedding similarity, and names in the
-question (capitalised words, acronyms, years) that occur nowhere in the reports — a programme in a country
-the reports never discuss must be refused, not answered from a loosely related paragraph.
+Before: two signals, calibrated on the evaluation set — the best passage's embedding similarity, and names
+in the question (capitalised words, acronyms, years) that occur nowhere in the reports: a programme in a
+country the reports never discuss must be refused, not answered from a loosely related paragraph.
+After: a draft that cites nothing that exists, or that is the model's own refusal, is not an answer.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def unknown_names(question: str, lexicon: Lexicon) -> list[str]:
 
 
 def assess(question: str, passages: list[Passage], lexicon: Lexicon, threshold: float) -> Verdict:
+    """Before answering: can these passages answer the question at all?"""
     if not passages:
         return Verdict(False, None)
     names = unknown_names(question, lexicon)
@@ -58,3 +60,17 @@ def assess(question: str, passages: list[Passage], lexicon: Lexicon, threshold: 
         return Verdict(False, prompts.UNKNOWN_TERMS.format(terms=", ".join(f"'{n}'" for n in names)))
     best = max(p.dense_similarity or 0.0 for p in passages)
     return Verdict(best >= threshold)
+
+
+def is_refusal(text: str) -> bool:
+    """The model answered with the fixed refusal phrase (anywhere, in any case or line wrapping)."""
+    return prompts.REFUSAL.lower().rstrip(".") in " ".join(text.lower().split())
+
+
+def accepts(draft_text: str, cited: int) -> bool:
+    """After checking: a draft is shown only if it cites at least one real passage and is not a refusal."""
+    return cited > 0 and not is_refusal(draft_text)
+
+
+def refusal_text(verdict: Verdict) -> str:
+    return " ".join(filter(None, [prompts.REFUSAL, verdict.reason, prompts.REFUSAL_DETAIL]))
