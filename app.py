@@ -16,7 +16,7 @@ from icassist.store import StoreError, StoreStatus
 from icassist.ui import resources
 from icassist.ui.components import answer_details, exchange_view, feedback, navigation
 from icassist.ui.export import conversation_markdown
-from icassist.ui.render import answer_markdown, escape_markdown
+from icassist.ui.render import answer_markdown, escape_layout, escape_markdown
 from icassist.ui.resources import CorpusIndex
 from icassist.ui.state import Exchange, conversation, history, new_conversation, pending_question
 
@@ -51,7 +51,7 @@ def load(answerer: str) -> tuple[Assistant, StoreStatus]:
                 st.warning("The generative model could not be loaded; answering with the extractive answerer.")
                 return resources.load("extractive")
     except StoreError as error:
-        st.error(str(error), icon=":material/database:")
+        st.error(str(error), icon="🗄️")
     except Exception:
         log.exception("loading the assistant failed")
         st.error("The assistant could not start. Check the server log, then reload the page.")
@@ -93,7 +93,7 @@ def answer_live(assistant: Assistant, question: str, filters: Filters, labels: d
                 if isinstance(item, Answer):
                     final.append(item)
                 else:
-                    yield escape_markdown(item)
+                    yield escape_layout(item)
 
         try:
             with body.container():
@@ -110,7 +110,7 @@ def answer_live(assistant: Assistant, question: str, filters: Filters, labels: d
             return exchange
         exchange.answer = final[-1]
         body.markdown(answer_markdown(exchange.answer))
-        answer_details(exchange.answer, labels)
+        answer_details(exchange.answer, labels, resources.settings().answer.closest_passages)
         feedback(exchange, resources.settings().app.feedback_path)
     return exchange
 
@@ -118,13 +118,13 @@ def answer_live(assistant: Assistant, question: str, filters: Filters, labels: d
 def conversation_tools(exchanges: list[Exchange], status: StoreStatus) -> None:
     st.header("Conversation")
     answered = [(e.question, e.answer) for e in exchanges if e.answer is not None]
-    st.button("New conversation", on_click=new_conversation, icon=":material/add_comment:", disabled=not exchanges)
+    st.button("New conversation", on_click=new_conversation, icon="➕", disabled=not exchanges)
     st.download_button(
         "Export as Markdown",
-        data=conversation_markdown(answered),
+        data=conversation_markdown(answered, closest=resources.settings().answer.closest_passages),
         file_name="icassist-conversation.md",
         mime="text/markdown",
-        icon=":material/download:",
+        icon="⬇️",
         disabled=not answered,
         on_click="ignore",
     )
@@ -137,7 +137,7 @@ def conversation_tools(exchanges: list[Exchange], status: StoreStatus) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="icassist · Ask the reports", page_icon=":material/forum:", layout="wide")
+    st.set_page_config(page_title="icassist · Ask the reports", page_icon="💬", layout="wide")
     navigation()
     st.title("Ask the integrated care reports")
     st.caption(
@@ -155,8 +155,9 @@ def main() -> None:
 
     exchanges = conversation()
     feedback_path = resources.settings().app.feedback_path
+    closest = resources.settings().answer.closest_passages
     for exchange in exchanges:
-        exchange_view(exchange, labels, feedback_path)
+        exchange_view(exchange, labels, feedback_path, closest)
 
     typed = st.chat_input("Ask about the reports, e.g. What happened to hospital bed use in Torbay?")
     question = typed if typed is not None else pending_question()

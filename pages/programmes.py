@@ -41,10 +41,6 @@ def where_discussed(reports: list[ReportMentions]) -> str:
     return "\n".join(lines)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def programme_card(programme: Programme, reports: list[ReportMentions]) -> None:
     passages = sum(r.passages for r in reports)
     found = (
@@ -61,7 +57,7 @@ def programme_card(programme: Programme, reports: list[ReportMentions]) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="icassist · Programmes", page_icon=":material/travel_explore:", layout="wide")
+    st.set_page_config(page_title="icassist · Programmes", page_icon="🔎", layout="wide")
     navigation()
     st.title("Programmes and case studies")
     st.caption(
@@ -72,7 +68,7 @@ def main() -> None:
         with st.spinner("Loading the reports…"):
             assistant, status = resources.load("extractive")
     except StoreError as error:
-        st.error(str(error), icon=":material/database:")
+        st.error(str(error), icon="🗄️")
         st.stop()
     index = resources.corpus_index(assistant, status.collection)
     programmes = sorted(resources.programmes(), key=lambda p: (p.country, p.name))

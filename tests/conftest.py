@@ -24,8 +24,8 @@ from reportlab.pdfgen import canvas
 
 from icassist.chain import Assistant
 from icassist.embeddings import LocalEmbeddings
+from icassist.manifest import load_manifest
 from icassist.settings import PROJECT_ROOT, Settings
-from ingest.manifest import load_manifest
 from ingest.pipeline import IngestReport, ingest
 
 REAL_CORPUS = PROJECT_ROOT / "corpus"

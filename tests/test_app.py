@@ -17,10 +17,12 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from icassist.chain import Assistant
+from icassist.references import reference
 from icassist.settings import PROJECT_ROOT
 from icassist.text import tokens
 from icassist.ui import resources
 from icassist.ui.feedback import list_feedback
+from icassist.ui.render import escape_markdown
 from icassist.ui.state import Exchange
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -89,10 +91,10 @@ def test_cited_answer_with_source_cards(app: AppTest) -> None:
     card = assistant_message.expander[0]
     assert "Clinical and service integration" in card.label
     details = "\n".join(m.value for m in card.markdown)
-    assert "**Authors:** Natasha Curry and Chris Ham" in details and "**Section:**" in details
+    assert escape_markdown(reference(answer.citations[0].chunk)) in details  # the one reference format
     assert ":blue-badge[Torbay Care Trust \\(England\\)]" in details
     first = answer.citations[0]
-    assert first.quote.strip() and first.text[first.quote_start : first.quote_end] == first.quote
+    assert first.quote.strip() and first.chunk.text[first.quote_start : first.quote_end] == first.quote
     (shown,) = re.findall(r":orange-background\[(.*?)(?<!\\)\]", details)
     assert unescape(shown) == " ".join(first.quote.split())
     citing = next(s for s in answer.sentences if 1 in s.citations)
@@ -122,7 +124,7 @@ def test_report_filter_restricts_sources(app: AppTest) -> None:
     exchange = ask(app, "What are the barriers to integrated care?")
     answer = exchange.answer
     assert answer is not None and exchange.filters.doc_ids == [CSU]
-    sources = {c.source for c in answer.citations} | {p.chunk.doc_id for p in answer.retrieved}
+    sources = {c.chunk.doc_id for c in answer.citations} | {p.chunk.doc_id for p in answer.retrieved}
     assert sources == {CSU}
 
 
@@ -135,7 +137,7 @@ def test_feedback_is_saved_with_question_answer_and_citations(app: AppTest, app_
     row = rows[0]
     assert (row.rating, row.comment, row.question) == (1, "Exactly what I needed", TORBAY)
     assert exchange.answer is not None and row.answer == exchange.answer.text
-    assert row.citations[0]["title"] == "Clinical and service integration: the route to improved outcomes"
+    assert row.citations[0]["chunk"]["title"] == "Clinical and service integration: the route to improved outcomes"
 
 
 def test_export_offers_markdown_with_references(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,7 +165,7 @@ def test_export_offers_markdown_with_references(app: AppTest, monkeypatch: pytes
     assert "## 1. What happened to hospital bed use in Torbay?" in exported
     assert "## References" in exported
     assert (
-        "1. Natasha Curry and Chris Ham (2010). *Clinical and service integration\\: the route to improved" in exported
+        "1. Natasha Curry and Chris Ham \\(2010\\). Clinical and service integration\\: the route" in exported
     )
     assert re.search(r"Torbay .*\[1\]", exported)
 

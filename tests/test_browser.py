@@ -12,6 +12,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -58,6 +59,8 @@ def test_question_gets_cited_answer_with_source_card(
     started = time.monotonic()
     with streamlit_server(PROJECT_ROOT / "app.py", os.environ | env, tmp_path / "streamlit.log") as (url, _):
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
         page.goto(url)
         chat_input = page.get_by_test_id("stChatInputTextArea")
         expect(chat_input).to_be_visible(timeout=60_000)
@@ -74,7 +77,7 @@ def test_question_gets_cited_answer_with_source_card(
         assert re.search(r"(?i)\bbed[ -](use|days?)\b", answer_text), answer_text
         cards.first.locator("summary").click()
         details = cards.first.get_by_test_id("stExpanderDetails")
-        expect(details).to_contain_text("Authors: Natasha Curry and Chris Ham")
+        expect(details).to_contain_text("Natasha Curry and Chris Ham (2010). Clinical and service integration")
         expect(details).to_contain_text("Torbay Care Trust (England)")
         highlight = details.locator(".stMarkdownColoredBackground")
         expect(highlight).to_have_count(1)
@@ -85,6 +88,9 @@ def test_question_gets_cited_answer_with_source_card(
         assert set(tokens(quote)) & set(tokens(sentence)), (quote, sentence)
         shot = save_screenshot(page, tmp_path, "browser-torbay-answer.png")
         page.close()
+    # the README promises local only: no font, icon or script is fetched from anywhere but the app itself
+    hosts = {urlparse(u).hostname for u in requested if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+    assert hosts == {"127.0.0.1"}, sorted(u for u in requested if urlparse(u).hostname != "127.0.0.1")
     print(f"first render {first_render_s:.1f} s after `streamlit run`; screenshot {shot}")
 
 
@@ -96,9 +102,12 @@ def test_report_text_renders_as_text_not_markup(browser: Browser, tmp_path: Path
     start, end = passage.index("The [click]"), passage.index(" After")
     script = tmp_path / "evil_card.py"
     script.write_text(
-        "from icassist.ui.components import Card, source_card\n"
-        f"source_card(Card('[1]', 'Title [x](http://evil) <b>b</b>', ['A'], 2020, 'S', '3', ['torbay'], "
-        f"{passage!r}, {start}, {end}), {{'torbay': 'Torbay <i>x</i>'}})\n"
+        "from icassist.records import Chunk\n"
+        "from icassist.ui.components import source_card\n"
+        "chunk = Chunk(chunk_id='c', doc_id='d.txt', title='Title [x](http://evil) <b>b</b>', authors=['A'], "
+        f"year=2020, section_path=['S'], page_start='3', char_start=0, char_end=1, text={passage!r}, "
+        "programmes=['torbay'])\n"
+        f"source_card('[1]', chunk, {{'torbay': 'Torbay <i>x</i>'}}, ({start}, {end}))\n"
     )
     with streamlit_server(script, dict(os.environ), tmp_path / "streamlit.log") as (url, _):
         page = browser.new_page()

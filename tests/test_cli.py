@@ -10,7 +10,7 @@ from icassist.ingest_lease import IngestLease
 from icassist.records import Answer
 from icassist.settings import Settings
 from icassist.store import Store
-from tests.conftest import CHE, ICASSIST, Ingested, cli_env, qa_env, run_cli
+from tests.conftest import CHE, ICASSIST, Ingested, cli_env, free_port, qa_env, run_cli
 
 
 def _store_env(ingested: Ingested) -> dict[str, str]:
@@ -26,6 +26,17 @@ def test_status_of_ingested_store(ingested: Ingested) -> None:
     assert "documents: 4" in result.stdout and f"chunks: {ingested.report.chunks}" in result.stdout
     assert "embedding model: all-MiniLM-L6-v2" in result.stdout
     assert str(ingested.settings.store.path) in result.stdout
+    counts = dict(line.strip().rsplit(": ", 1) for line in result.stdout.splitlines() if line.endswith(" chunks"))
+    assert len(counts) == 4 and sum(int(c.split()[0]) for c in counts.values()) == ingested.report.chunks
+
+
+def test_status_and_ask_with_the_chroma_server_down_say_so_in_one_line(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    for args in (["status"], ["ask", "What is PACE?"]):
+        result = run_cli(*args, ICASSIST_STORE__CHROMA_URL=url, HF_HUB_OFFLINE="1")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert f"Cannot reach the Chroma server at {url}" in result.stderr and "chroma run" in result.stderr
 
 
 def test_status_of_empty_store(tmp_path: Path) -> None:
@@ -97,3 +108,23 @@ def test_ask_empty_question_exits_2_with_the_hint(qa_settings: Settings) -> None
     result = run_cli("ask", "  ", **qa_env(qa_settings))
     assert result.returncode == 2 and result.stdout == ""
     assert "icassist ask: Type a question about the reports" in result.stderr
+
+
+def test_ask_refuses_a_bad_history_file_with_what_is_wrong(qa_settings: Settings, tmp_path: Path) -> None:
+    cases = {
+        "null.json": ("null", "Input should be a valid array"),
+        "role.json": ('[{"role": "system", "content": "x"}]', "0.role"),
+        "huge.json": ("[" + ", ".join(['{"role": "user", "content": "x"}'] * 40_000) + "]", "over the"),
+    }
+    for name, (content, reason) in cases.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        result = run_cli("ask", "What is PACE?", "--history", str(tmp_path / name), **qa_env(qa_settings))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert f"--history {tmp_path / name}" in result.stderr and reason in result.stderr, result.stderr
+
+
+def test_ask_with_a_filter_matching_nothing_lists_what_exists(qa_settings: Settings) -> None:
+    result = run_cli("ask", "What is PACE?", "--report", "kingsfund", "--year", "1800", **qa_env(qa_settings))
+    assert result.returncode == 2 and result.stdout == "", result.stdout
+    assert "--report kingsfund matches no report; the store holds: " in result.stderr and CHE in result.stderr
+    assert "--year 1800 matches no report; years in the store: " in result.stderr

@@ -287,3 +287,24 @@ def test_reachable_in_index_alone_or_across_consecutive_chunks() -> None:
     assert reachable(QUOTE, [second, OTHER, first])
     assert not reachable(QUOTE, [second, between, first])
     assert not reachable(QUOTE, [OTHER, first])
+
+
+def test_key_facts_reachable_shows_where_facts_are_lost() -> None:
+    q = question(key_facts=["thirty-one", "£4.2m"])
+    found = score_question(q, outcome([ev(QUOTE)], [ev(QUOTE)], answer="Schemes pooled budgets [1]."), k=5)
+    assert found.key_facts_reachable == 0.5 and found.key_fact_recall == 0.0
+    beyond_k = score_question(q, outcome([ev("x")] * 5 + [ev(QUOTE)], answer="x"), k=5)
+    assert beyond_k.key_facts_reachable == 0.0
+
+
+def test_fragment_rate_counts_table_debris_in_answers() -> None:
+    answer = (
+        "Pooled budgets were used by thirty-one of the thirty-eight schemes reviewed [1].\n\n"
+        "- Knowsley PCT x Clinical care is main focus (includes social care assessment) [1].\n"
+        "- General description | Demonstration project run by three local authorities | [1]."
+    )
+    scores = [score_question(question(), outcome([ev(QUOTE)], [ev(QUOTE)], answer=answer), k=5)]
+    assert (scores[0].answer_sentences, scores[0].fragments) == (3, 2)
+    metrics = aggregate(scores)
+    assert metrics["fragment_rate"] == pytest.approx(2 / 3)
+    assert metrics["answer_words_p50"] == len(answer.replace("[1]", " ").split())

@@ -66,7 +66,7 @@ class FakeAssistant:
     def answer_with(self, question: str, passages: list[Passage]) -> Answer:
         gold, other = passage(GOLD_TEXT), passage("Workforce planning matters.", 500)
         if question.startswith("How many"):
-            citation = Citation(n=1, chunk_id=gold.chunk.chunk_id, source=REPORT, title="CHE", text=GOLD_TEXT)
+            citation = Citation(n=1, chunk=gold.chunk)
             return Answer(question=question, text="Thirty-one schemes [1].", citations=[citation], retrieved=[gold])
         return Answer(question=question, text="Not in the reports.", refused=True, retrieved=[other])
 

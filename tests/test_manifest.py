@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from ingest.manifest import ManifestError, corpus_files, infer_meta, load_manifest
+from icassist.manifest import ManifestError, corpus_files, infer_meta, load_manifest
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

@@ -12,10 +12,10 @@ import pytest
 from pypdf import PdfWriter
 
 from icassist.embeddings import LocalEmbeddings
+from icassist.manifest import load_manifest
 from icassist.records import Chunk
 from icassist.settings import Settings
 from icassist.store import Store, StoredRecord
-from ingest.manifest import load_manifest
 from ingest.pipeline import IngestReport, ingest
 from tests.conftest import (
     CHE,

@@ -10,9 +10,30 @@ from icassist.ui.export import conversation_markdown
 NOW = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 
 
-def _citation(n: int, chunk_id: str, title: str, **extra: object) -> Citation:
-    fields: dict[str, object] = {"source": "r.txt", "text": "passage", "quote": "A quote."} | extra
-    return Citation(n=n, chunk_id=chunk_id, title=title, **fields)
+def _citation(
+    n: int,
+    chunk_id: str,
+    title: str,
+    *,
+    quote: str = "A quote.",
+    section: str = "",
+    page: str | None = None,
+    authors: tuple[str, ...] = (),
+    year: int | None = None,
+) -> Citation:
+    chunk = Chunk(
+        chunk_id=chunk_id,
+        doc_id="r.txt",
+        title=title,
+        authors=list(authors),
+        year=year,
+        section_path=[section] if section else [],
+        page_start=page,
+        char_start=0,
+        char_end=7,
+        text="passage",
+    )
+    return Citation(n=n, chunk=chunk, quote=quote)
 
 
 def _chunk(title: str) -> Chunk:
@@ -35,16 +56,16 @@ def test_markers_renumbered_across_the_conversation_with_shared_references() -> 
         text="Beds fell [1]. Stays shortened [2].",
         citations=[
             _citation(
-                1, "a", "Report A", authors=["Natasha Curry", "Chris Ham"], year=2010, section="Torbay", page="25"
+                1, "a", "Report A", authors=("Natasha Curry", "Chris Ham"), year=2010, section="Torbay", page="25"
             ),
-            _citation(2, "b", "Report B", authors=["A", "B", "C"]),
+            _citation(2, "b", "Report B", authors=("A", "B", "C")),
         ],
     )
     second = Answer(
         question="q2",
         text="Again beds fell [1]. New point [2].",
         citations=[
-            _citation(1, "b", "Report B", authors=["A", "B", "C"]),
+            _citation(1, "b", "Report B", authors=("A", "B", "C")),
             _citation(2, "c", "Report C"),
         ],
     )
@@ -54,9 +75,9 @@ def test_markers_renumbered_across_the_conversation_with_shared_references() -> 
     assert "## 2. More?\n\nAgain beds fell [2]. New point [3]." in exported
     references = exported.split("## References\n\n")[1].splitlines()
     assert references == [
-        "1. Natasha Curry and Chris Ham (2010). *Report A*. Section: Torbay. p. 25. Quoted: “A quote.”",
-        "2. A, B and C (n.d.). *Report B*. Quoted: “A quote.”",
-        "3. (n.d.). *Report C*. Quoted: “A quote.”",
+        "1. Natasha Curry and Chris Ham \\(2010\\). Report A. Section Torbay; p. 25. Quoted: “A quote.”",
+        "2. A, B and C \\(n.d.\\). Report B. Page unknown. Quoted: “A quote.”",
+        "3. \\(n.d.\\). Report C. Page unknown. Quoted: “A quote.”",
     ]
 
 
@@ -70,7 +91,9 @@ def test_refusal_lists_closest_evidence_and_notices() -> None:
     )
     exported = conversation_markdown([("Japan?", refusal)], now=NOW)
     assert "> Note: The reports never mention 'Japan'." in exported
-    assert "Closest evidence (not an answer):\n\n1. *Report D* (2014), Case studies › Japan, p. 12" in exported
+    assert (
+        "Closest evidence (not an answer):\n\n1. \\(2014\\). Report D. Section Case studies › Japan; p. 12." in exported
+    )
     assert "## References" not in exported
 
 
@@ -87,7 +110,7 @@ def test_report_and_user_text_cannot_inject_markup() -> None:
         assert "**bold**" not in line
     assert "\\<script\\>alert\\(1\\)\\</script\\>" in exported
     assert "\\[click\\]\\(http\\:\u200b//evil\\)" in exported  # a zero-width space stops GFM autolinking
-    assert "Section: \\# Heading code." in exported
+    assert "Section \\# Heading code; page unknown." in exported
     assert "\\*\\*bold\\*\\* [1]\n" in exported
 
 
@@ -102,3 +125,13 @@ def test_link_written_by_a_report_is_not_a_link_in_the_export() -> None:
     inline = [child for token in tokens for child in token.children or []]
     assert not [t for t in inline if t.type in ("link_open", "image")], exported
     assert "evil.example/track" in MarkdownIt("commonmark").render(exported)
+
+
+def test_lead_and_bullets_keep_their_layout() -> None:
+    answer = Answer(
+        question="q",
+        text="Lead sentence [1].\n\n- First support [2].\n- Second (note) [1].",
+        citations=[_citation(1, "a", "Report A"), _citation(2, "b", "Report B")],
+    )
+    exported = conversation_markdown([("q", answer)], now=NOW)
+    assert "Lead sentence [1].\n\n- First support [2].\n- Second \\(note\\) [1]." in exported

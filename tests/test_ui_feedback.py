@@ -5,20 +5,25 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from icassist.records import Answer, Citation, Filters
+from icassist.records import Answer, Chunk, Citation, Filters
 from icassist.ui.feedback import list_feedback, save_feedback
 
 
 def _answer() -> Answer:
-    citation = Citation(
-        n=1,
+    chunk = Chunk(
         chunk_id="kf:1",
-        source="kingsfund.txt",
+        doc_id="kingsfund.txt",
         title="Clinical and service integration",
         authors=["Natasha Curry", "Chris Ham"],
         year=2010,
-        section="Torbay › Impact",
+        section_path=["Torbay", "Impact"],
+        char_start=0,
+        char_end=61,
         text="Torbay had the lowest use of hospital bed days in the region.",
+    )
+    citation = Citation(
+        n=1,
+        chunk=chunk,
         quote="Torbay had the lowest use of hospital bed days in the region.",
         quote_end=61,
     )
@@ -37,7 +42,7 @@ def test_rating_then_comment_update_one_row(tmp_path: Path) -> None:
     [row] = list_feedback(path)
     assert (row.answer_id, row.rating, row.comment) == ("a1", 1, "useful")
     assert (row.question, row.answer, row.refused, row.answerer) == (answer.question, answer.text, False, "extractive")
-    assert row.citations[0]["title"] == "Clinical and service integration"
+    assert row.citations[0]["chunk"]["title"] == "Clinical and service integration"
     assert row.citations[0]["quote"].startswith("Torbay had")
     assert row.filters["doc_ids"] == ["kingsfund.txt"]
     assert row.created_at <= row.updated_at

@@ -14,7 +14,7 @@ PACE = passage("PACE sites receive a capitated payment. Costs were similar to nu
 def test_markers_renumbered_in_order_of_first_use() -> None:
     checked = check("PACE sites get a capitated payment [2]. Bed days fell to 4,177 [1].", [TORBAY, PACE])
     assert checked.text == "PACE sites get a capitated payment [1]. Bed days fell to 4,177 [2]."
-    assert [c.source for c in checked.citations] == ["pace.txt", "report.txt"]
+    assert [c.chunk.doc_id for c in checked.citations] == ["pace.txt", "report.txt"]
     assert all(s.supported for s in checked.sentences)
 
 
@@ -48,8 +48,9 @@ def test_citation_carries_metadata_and_supporting_span() -> None:
     checked = check("Staff said communication improved [1].", [TORBAY])
     citation = checked.citations[0]
     assert citation.quote == "Staff reported better communication."
-    assert citation.text[citation.quote_start : citation.quote_end] == citation.quote
-    assert (citation.title, citation.page, citation.section, citation.programmes) == (
+    assert citation.chunk.text[citation.quote_start : citation.quote_end] == citation.quote
+    chunk = citation.chunk
+    assert (chunk.title, chunk.page_label, chunk.section, chunk.programmes) == (
         "Title of report.txt",
         "7",
         "Results",

@@ -20,6 +20,7 @@ from icassist.answering.generative import GenerativeAnswerer
 from icassist.answering.refusal import accepts, assess, refusal_text
 from icassist.answering.validation import check
 from icassist.conversation import condensed_query, heuristic_query
+from icassist.gazetteer import ProgrammeTagger, load_gazetteer
 from icassist.records import Answer, Filters, Passage, Turn
 from icassist.retrieval import HybridRetriever
 from icassist.settings import Settings, get_settings
@@ -71,7 +72,9 @@ class Assistant:
             model = self.chat_model  # a model handed in is not in the settings: name it from the model itself
             name = f"{model.name_for_display} (local GGUF)" if isinstance(model, ChatXLlama) else None
             return GenerativeAnswerer(model, name or describe(self.settings.answer))
-        return ExtractiveAnswerer(self.store.embeddings, self.settings.answer, self.retriever.idf)
+        corpus = self.settings.corpus
+        tagger = ProgrammeTagger(load_gazetteer(corpus.dir / corpus.gazetteer))
+        return ExtractiveAnswerer(self.store.embeddings, self.settings.answer, self.retriever.idf, tagger)
 
     def current_retriever(self) -> HybridRetriever:
         """The retriever for the store version now active, loaded once per flip however many threads ask."""

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from icassist.records import Answer
+from pydantic import TypeAdapter, ValidationError
+
+from icassist.records import Answer, Chunk, Filters, Turn
+from icassist.references import reference
 from icassist.settings import Settings, get_settings
+from icassist.text import printable
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -38,51 +42,91 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def _out(text: str) -> None:
+    """Print report text: whatever escape sequences a report carries never reach the terminal."""
+    print(printable(text))
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    from icassist.store import Store
+    from icassist.store import Store, StoreError
 
     settings = _settings(args)
-    status = Store(settings).status()
+    try:
+        store = Store(settings)
+        status = store.status()
+        per_document = Counter(chunk.doc_id for chunk in store.chunks())
+    except StoreError as error:
+        print(f"icassist status: {error}", file=sys.stderr)
+        return 2
     if status is None:
-        print(f"No ingested corpus at {settings.store.chroma_url or settings.store.path}. Run `icassist ingest`.")
+        print(f"No ingested corpus at {store.location}. Run `icassist ingest`.")
         return 1
-    print(
-        f"store: {settings.store.chroma_url or settings.store.path}\n"
+    _out(
+        f"store: {store.location}\n"
         f"documents: {status.documents}\nchunks: {status.chunks}\n"
         f"ingested: {status.ingested_at}\nembedding model: {status.embedding_model}"
     )
+    for doc_id, count in sorted(per_document.items()):
+        _out(f"  {doc_id}: {count} chunks")
     return 0
 
 
-def _print_answer(answer: Answer) -> None:
-    print(answer.text)
+def _print_answer(answer: Answer, closest: int) -> None:
+    _out(answer.text)
     for notice in answer.notices:
-        print(f"note: {notice}")
+        _out(f"note: {notice}")
     if answer.refused:
         print("\nClosest evidence:")
-        for rank, passage in enumerate(answer.retrieved[:3], 1):
-            chunk = passage.chunk
-            where = ", ".join(filter(None, [chunk.section, f"p. {chunk.page_label}" if chunk.page_label else None]))
-            print(f"  {rank}. {chunk.title} ({chunk.year or 'n.d.'}) — {where}\n     {chunk.text[:240]}…")
+        for rank, passage in enumerate(answer.retrieved[:closest], 1):
+            _out(f"  {rank}. {reference(passage.chunk)}\n     {passage.chunk.text[:240]}…")
         return
     print("\nSources:")
     for c in answer.citations:
-        where = ", ".join(filter(None, [c.section, f"p. {c.page}" if c.page else None]))
-        print(f"  [{c.n}] {c.title} ({c.year or 'n.d.'}) — {where}\n      “{c.quote}”")
+        _out(f"  [{c.n}] {reference(c.chunk)}\n      “{c.quote}”")
+
+
+def _history(path: str, limit_bytes: int) -> list[Turn]:
+    """Earlier turns from a JSON file, or ValueError saying what is wrong with it."""
+    file = Path(path)
+    if file.stat().st_size > limit_bytes:
+        raise ValueError(f"{file.stat().st_size:,} bytes is over the {limit_bytes:,}-byte limit for a history file")
+    try:
+        return TypeAdapter(list[Turn]).validate_json(file.read_bytes())
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        raise ValueError(f"{where}: {first['msg']}") from error
+
+
+def _filter_problems(filters: Filters, chunks: list[Chunk], programmes: list[str]) -> list[str]:
+    """A filter naming nothing in the store would only ever refuse: say so, and list what exists."""
+    problems = []
+    reports = sorted({c.doc_id for c in chunks})
+    years = sorted({c.year for c in chunks if c.year is not None})
+    for doc_id in filters.doc_ids:
+        if doc_id not in reports:
+            problems.append(f"--report {doc_id} matches no report; the store holds: {', '.join(reports)}")
+    for year in filters.years:
+        if year not in years:
+            problems.append(f"--year {year} matches no report; years in the store: {', '.join(map(str, years))}")
+    for programme in filters.programmes:
+        if programme not in programmes:
+            problems.append(f"--programme {programme} is not in the gazetteer; ids: {', '.join(programmes)}")
+    return problems
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from icassist.chain import Assistant, EmptyQuestion
-    from icassist.records import Filters, Turn
+    from icassist.gazetteer import load_gazetteer
     from icassist.store import StoreError
 
     settings = _settings(args)
     if args.answerer:
         settings.answer.answerer = args.answerer
-    history = []
+    history: list[Turn] = []
     if args.history:
         try:
-            history = [Turn.model_validate(t) for t in json.loads(Path(args.history).read_text(encoding="utf-8"))]
+            history = _history(args.history, settings.answer.max_history_bytes)
         except (OSError, ValueError) as error:
             print(
                 f"icassist ask: --history {args.history}: {error}. Give a JSON list of "
@@ -92,14 +136,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
             return 2
     filters = Filters(doc_ids=args.report or [], programmes=args.programme or [], years=args.year or [])
     try:
-        answer = Assistant(settings).ask(args.question, history=history, filters=filters)
+        assistant = Assistant(settings)
+        programmes = [p.id for p in load_gazetteer(settings.corpus.dir / settings.corpus.gazetteer)]
+        problems = _filter_problems(filters, assistant.retriever.corpus.chunks, programmes)
+        if problems:
+            print("\n".join(f"icassist ask: {problem}" for problem in problems), file=sys.stderr)
+            return 2
+        answer = assistant.ask(args.question, history=history, filters=filters)
     except (EmptyQuestion, StoreError) as error:
         print(f"icassist ask: {error}", file=sys.stderr)
         return 2
     if args.json:
         print(answer.model_dump_json(indent=2))
     else:
-        _print_answer(answer)
+        _print_answer(answer, settings.answer.closest_passages)
     return 0
 
 

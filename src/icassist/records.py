@@ -117,18 +117,12 @@ class Turn(BaseModel):
 
 
 class Citation(BaseModel):
+    """One [n] of an answer: the chunk it cites and the span of it that supports the claim."""
+
     n: int = Field(description="The [n] marker used in the answer text.")
-    chunk_id: str
-    source: str = Field(description="Corpus file name.")
-    title: str
-    authors: list[str] = []
-    year: int | None = None
-    section: str = ""
-    page: str | None = None
-    programmes: list[str] = []
-    text: str = Field(description="The full cited passage.")
+    chunk: Chunk
     quote: str = Field("", description="The sentence in the passage that supports the claim.")
-    quote_start: int = Field(0, description="Character span of the quote inside `text`, for highlighting.")
+    quote_start: int = Field(0, description="Character span of the quote inside the chunk's text, for highlighting.")
     quote_end: int = 0
 
 
@@ -139,6 +133,7 @@ class AnswerSentence(BaseModel):
     support: float = Field(1.0, description="Share of the sentence's content words and numbers found in its sources.")
     unsupported_numbers: list[str] = []
     unsupported_names: list[str] = Field(default=[], description="Names and acronyms no cited passage uses.")
+    bullet: bool = Field(False, description="A line of supporting evidence under the lead, not the lead itself.")
 
 
 class Answer(BaseModel):

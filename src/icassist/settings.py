@@ -60,7 +60,11 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     answerer: Literal["extractive", "generative"] = Field("extractive", description="Default answerer.")
-    max_sentences: int = Field(5, description="Sentences in an extractive answer.")
+    max_sentences: int = Field(
+        7, description="Most sentences in an extractive answer: a case study needs its change, numbers and caveat."
+    )
+    max_words: int = Field(230, description="Word limit of an extractive answer: a paragraph and a few bullets.")
+    max_caveats: int = Field(2, description="Qualifying sentences added beside what they qualify, beyond the limit.")
     refusal_threshold: float = Field(
         0.25,
         description="Best dense cosine similarity below which the reports are taken not to answer; calibrated on "
@@ -68,9 +72,10 @@ class AnswerSettings(BaseModel):
     )
     closest_passages: int = Field(3, description="Passages shown as the closest evidence beside a refusal.")
     semantic_candidates: int = Field(
-        12, description="Best keyword-matching sentences re-scored with the embedding model: more is slower."
+        20, description="Best keyword-matching sentences re-scored with the embedding model: more is slower."
     )
     max_question_chars: int = Field(2000, description="Longer questions are truncated with a notice.")
+    max_history_bytes: int = Field(1_000_000, description="Larger conversation-history files are refused.")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible server (Ollama, vLLM, llama.cpp).")
     openai_model: str | None = Field(None, description="Model name on that server.")
     openai_api_key: SecretStr | None = Field(None, description="Key for that server; never logged.")

@@ -68,12 +68,18 @@ def open_client(settings: StoreSettings) -> ClientAPI:
         url = urlparse(settings.chroma_url)
         if not url.hostname:
             raise StoreError(f"ICASSIST_STORE__CHROMA_URL={settings.chroma_url!r} is not a URL like http://host:8000")
-        return chromadb.HttpClient(
-            host=url.hostname,
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=chroma_settings,
-        )
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb reports an unreachable server as a bare ValueError
+            raise StoreError(
+                f"Cannot reach the Chroma server at {settings.chroma_url} ({exc}). Start it (`chroma run --path "
+                "FOLDER --port PORT`), check ICASSIST_STORE__CHROMA_URL, or unset it to use the local store folder."
+            ) from exc
     settings.path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.path), settings=chroma_settings)
 

@@ -26,8 +26,9 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _REPORT_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
 # Sentences addressed to a model, not about care: never evidence, whoever wrote them into a report.
 _INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b"
-    r"|\b(?:reply|respond|answer|output|print|say)\b.{0,20}\b(?:only|exactly)\b"
+    r"\b(?:ignore|disregard|forget)\b.{0,30}\b(?:previous|prior|above|all|any|earlier|your)\b.{0,20}"
+    r"\b(?:instructions?|prompts?)\b"
+    r"|\b(?:reply|respond|output|print)\b.{0,10}\b(?:only|exactly)\b.{0,10}\bwith\b"
     r"|\b(?:system prompt|you are now|as an ai)\b",
     re.IGNORECASE,
 )
@@ -56,6 +57,14 @@ def marker_numbers(group: str) -> list[int]:
 def strip_markers(text: str) -> str:
     """Remove a report's own reference markers, so every [n] an answer shows is one of the answer's citations."""
     return _REPORT_MARKER.sub("", text)
+
+
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: escape sequences and control characters from a report never reach it."""
+    return _CONTROL.sub("", text)
 
 
 def addresses_a_model(sentence: str) -> bool:

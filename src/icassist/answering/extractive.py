@@ -1,32 +1,49 @@
 """The default answerer: the report's own sentences that best answer the question, each with its citation.
 
 Nothing is paraphrased, so numbers, names and units are exactly the report's. Sentences are scored by
-idf-weighted overlap with the question and by embedding similarity, then kept in reading order.
+idf-weighted overlap with the question and by embedding similarity. The best one leads; the rest follow as
+bullets in reading order. A sentence that leans on the one before it ("However, …", "This model …") comes
+with it or not at all; a passage's own qualifying conclusion ("Overall …", "no data on cost-effectiveness")
+comes along with what it qualifies; when the question names a programme, a sentence from a passage about
+other programmes only is left out rather than shown as if it were about the one asked.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from icassist.answering.fragments import fragment_reason, strip_footnote_marks
 from icassist.embeddings import LocalEmbeddings
+from icassist.gazetteer import ProgrammeTagger
 from icassist.records import Passage
 from icassist.settings import AnswerSettings
 from icassist.text import addresses_a_model, split_sentences, strip_markers, tokens
 
-_MIN_WORDS, _MAX_WORDS = 6, 90
-_REFERENCE_LIKE = re.compile(r"(\(\d{4}[a-z]?\)|\d{4}[a-z]?\.)\s*[A-Z\"“].*(Journal|Press|Report|Review|pp\.)")
-_CAPTION = re.compile(r"^(Table|Figure|Fig\.|Box|Chart|Exhibit|Case study|Annex|Appendix)\s*\d", re.IGNORECASE)
-_ENDS_SENTENCE = re.compile(r"[.!;][\"'”’)\]]*$")
 _CLEAN_LEAD = re.compile(r"^[•\-–*·▪]+\s*")
+_LIST_ITEM = re.compile(r"^\s*[•\-–*·▪]\s+")
+_LEANS_BACK = re.compile(
+    r"^(?:However|But|Yet|Also|Furthermore|Moreover|Nevertheless|Nonetheless|Similarly|Conversely|Instead|"
+    r"Thus|Therefore|Hence|Consequently|In contrast|In addition|As a result|This|These|That|Those|It|They|Its|"
+    r"Their|Such|Both|The latter|The former)\b"
+)
+_QUALIFIES = re.compile(
+    r"\b(?:overall|however|although|but|did not|does not|do not|no (?:clear |robust |strong |significant )?"
+    r"(?:evidence|data|difference|effect|impact)|not (?:statistically )?significant|limited evidence|"
+    r"little evidence|weak|mixed|inconclusive|caution|uncertain|unclear|cost-effectiveness)\b",
+    re.IGNORECASE,
+)
+_DEFINITION = re.compile(r"^(?:what (?:is|are|does|do)|define|what is meant by|who (?:is|are))\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\b(?:how (?:many|much|long)|what (?:proportion|percentage|share|number))\b", re.IGNORECASE)
 
 
 @dataclass
 class Candidate:
     passage: int
+    index: int
     start: int
     text: str
     lexical: float
@@ -38,42 +55,98 @@ class Candidate:
         """Weights chosen on the evaluation set (evals/quality-log.md)."""
         return 0.4 * self.semantic + 0.4 * self.lexical + 0.2 * self.passage_similarity - 0.02 * self.passage
 
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.passage, self.index
+
+
+def sentence_budget(question: str, settings: AnswerSettings) -> int:
+    """Length follows the question: a definition needs a few sentences, a case study or comparison more."""
+    if _DEFINITION.match(question.strip()) and " and " not in question:
+        return min(3, settings.max_sentences)
+    if _NUMBER.search(question) and " and " not in question:
+        return min(4, settings.max_sentences)
+    return settings.max_sentences
+
 
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, embeddings: LocalEmbeddings, settings: AnswerSettings, idf: Mapping[str, float]) -> None:
+    def __init__(
+        self,
+        embeddings: LocalEmbeddings,
+        settings: AnswerSettings,
+        idf: Mapping[str, float],
+        tagger: ProgrammeTagger | None = None,
+    ) -> None:
         self.embeddings = embeddings
         self.settings = settings
         self.idf = idf
+        self.tagger = tagger
 
     def stream(self, question: str, query: str, passages: list[Passage]) -> Iterator[str]:
+        """The lead as its own paragraph first, then the supporting sentences as bullets."""
         for i, sentence in enumerate(self.sentences(question, query, passages)):
-            yield (" " if i else "") + sentence
+            yield sentence if i == 0 else ("\n\n- " if i == 1 else "\n- ") + sentence
 
     def sentences(self, question: str, query: str, passages: list[Passage]) -> list[str]:
         """`query` adds a follow-up's subject to keyword scoring; meaning is judged on the question itself."""
-        candidates = self._candidates(question, query, passages)
+        by_passage = [self._prose(p) for p in passages]
+        candidates = self._candidates(question, query, passages, by_passage)
         if not candidates:
             return []
         self._add_semantic(question, candidates)
-        chosen = self._select(candidates)
-        chosen.sort(key=lambda c: (c.passage, c.start))
-        return [self._cite(c) for c in chosen]
+        chosen = self._select(question, candidates, by_passage)
+        lead = max(chosen, key=lambda c: c.score if not _LEANS_BACK.match(c.text) else -1.0)
+        rest = sorted((c for c in chosen if c is not lead), key=lambda c: c.key)
+        return [self._cite(c) for c in [lead, *rest]]
 
-    def _candidates(self, question: str, query: str, passages: list[Passage]) -> list[Candidate]:
+    @staticmethod
+    def _prose(passage: Passage) -> list[tuple[int, str] | None]:
+        """Each sentence of the passage as (start, cleaned text), or None where it is not prose.
+
+        A list ("… divided into three categories: - the large majority (65–80%) …, - a small proportion …")
+        becomes one unit with its lead-in, since its items are not sentences on their own.
+        """
+        text = passage.chunk.text
+        units: list[tuple[int, str, bool]] = []
+        for start, end in split_sentences(text):
+            raw = strip_markers(text[start:end])
+            item = bool(_LIST_ITEM.match(raw))
+            cleaned = " ".join(strip_footnote_marks(_CLEAN_LEAD.sub("", raw)).split())
+            if item and units and (units[-1][2] or units[-1][1].endswith(":")):
+                first, lead, _ = units.pop()
+                units.append((first, f"{lead} {cleaned}", True))
+            else:
+                units.append((start, cleaned, item))
+        out: list[tuple[int, str] | None] = []
+        for start, sentence, _ in units:
+            usable = sentence and fragment_reason(sentence) is None and not addresses_a_model(sentence)
+            out.append((start, sentence) if usable else None)
+        return out
+
+    def _candidates(
+        self,
+        question: str,
+        query: str,
+        passages: list[Passage],
+        by_passage: list[list[tuple[int, str] | None]],
+    ) -> list[Candidate]:
         weights = {t: 0.5 * self.idf.get(t, 1.0) for t in tokens(query)}
         weights.update({t: self.idf.get(t, 1.0) for t in tokens(question)})
         total = sum(weights.values()) or 1.0
+        asked = set(self.tagger.tag(question)) if self.tagger else set()
         found = []
         for p, passage in enumerate(passages):
-            text = passage.chunk.text
-            for start, end in split_sentences(text):
-                sentence = " ".join(_CLEAN_LEAD.sub("", strip_markers(text[start:end])).split())
-                if not _is_prose(sentence):
+            off_topic = asked and passage.chunk.programmes and not asked & set(passage.chunk.programmes)
+            for i, item in enumerate(by_passage[p]):
+                if item is None:
                     continue
+                start, sentence = item
+                if off_topic and not (self.tagger and asked & set(self.tagger.tag(sentence))):
+                    continue  # about other programmes: never presented as being about the one asked
                 lexical = sum(weights.get(t, 0.0) for t in set(tokens(sentence))) / total
-                found.append(Candidate(p, start, sentence, lexical, passage.dense_similarity or 0.0))
+                found.append(Candidate(p, i, start, sentence, lexical, passage.dense_similarity or 0.0))
         found.sort(key=lambda c: c.lexical - 0.02 * c.passage, reverse=True)
         return found[: self.settings.semantic_candidates]
 
@@ -82,17 +155,79 @@ class ExtractiveAnswerer:
         for candidate, similarity in zip(candidates, vectors[1:] @ vectors[0], strict=True):
             candidate.semantic = float(similarity)
 
-    def _select(self, candidates: list[Candidate]) -> list[Candidate]:
-        """The best-scoring sentences, skipping near-repeats of one already chosen."""
-        chosen: list[Candidate] = []
+    def _select(
+        self, question: str, candidates: list[Candidate], by_passage: list[list[tuple[int, str] | None]]
+    ) -> list[Candidate]:
+        """The best sentences within the budget, each with the sentence it leans on, then qualifying caveats."""
+        budget = sentence_budget(question, self.settings)
+        chosen: dict[tuple[int, int], Candidate] = {}
+        words = 0
         for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
-            if len(chosen) >= self.settings.max_sentences:
+            if len(chosen) >= budget:
                 break
-            words = set(tokens(candidate.text))
-            if any(len(words & set(tokens(c.text))) / (len(words | set(tokens(c.text))) or 1) > 0.6 for c in chosen):
+            if candidate.key in chosen or self._repeats(candidate, chosen.values()):
                 continue
-            chosen.append(candidate)
-        return chosen
+            group = [candidate]
+            if _LEANS_BACK.match(candidate.text):
+                before = self._neighbour(candidate, -1, by_passage)
+                if before is None:
+                    continue  # its antecedent is not prose: the sentence cannot stand alone
+                if before.key not in chosen:
+                    group.insert(0, before)
+            size = sum(len(c.text.split()) for c in group)
+            if len(chosen) + len(group) > budget or words + size > self.settings.max_words:
+                continue
+            chosen.update((c.key, c) for c in group)
+            words += size
+        for caveat in self._caveats(question, list(chosen.values()), by_passage):
+            size = len(caveat.text.split())
+            if caveat.key not in chosen and words + size <= self.settings.max_words:
+                chosen[caveat.key] = caveat
+                words += size
+        return list(chosen.values())
+
+    def _caveats(
+        self, question: str, chosen: list[Candidate], by_passage: list[list[tuple[int, str] | None]]
+    ) -> list[Candidate]:
+        """A passage's own qualifying sentence beside a chosen one (or one further, on the same subject)."""
+        question_words = set(tokens(question))
+        taken = {c.key for c in chosen}
+        found: list[Candidate] = []
+        for candidate in sorted(chosen, key=lambda c: c.score, reverse=True):
+            if _QUALIFIES.search(candidate.text):
+                continue
+            for offset in (1, -1, 2, -2):
+                near = self._neighbour(candidate, offset, by_passage)
+                if near is None or near.key in taken or not _QUALIFIES.search(near.text):
+                    continue
+                if _LEANS_BACK.match(near.text) and offset != 1:
+                    continue  # it leans on a sentence that is not in the answer
+                shared = set(tokens(near.text)) & (question_words | set(tokens(candidate.text)))
+                if abs(offset) == 1 or shared:
+                    found.append(near)
+                    taken.add(near.key)
+                    break
+        return found[: self.settings.max_caveats]
+
+    @staticmethod
+    def _neighbour(
+        candidate: Candidate, offset: int, by_passage: list[list[tuple[int, str] | None]]
+    ) -> Candidate | None:
+        sentences = by_passage[candidate.passage]
+        i = candidate.index + offset
+        if not 0 <= i < len(sentences) or sentences[i] is None:
+            return None
+        start, text = sentences[i]  # type: ignore[misc]
+        return Candidate(candidate.passage, i, start, text, 0.0, candidate.passage_similarity)
+
+    @staticmethod
+    def _repeats(candidate: Candidate, chosen: Iterable[Candidate]) -> bool:
+        words = set(tokens(candidate.text))
+        for other in chosen:
+            theirs = set(tokens(other.text))
+            if len(words & theirs) / (len(words | theirs) or 1) > 0.6:
+                return True
+        return False
 
     @staticmethod
     def _cite(candidate: Candidate) -> str:
@@ -102,15 +237,3 @@ class ExtractiveAnswerer:
         if text and text[-1] in ".!?:;":
             return text[:-1] + marker + text[-1]
         return text + marker + "."
-
-
-def _is_prose(sentence: str) -> bool:
-    """Whole sentences only: no headings, captions, reference-list entries or fragments cut mid-sentence."""
-    n_words = len(sentence.split())
-    if not _MIN_WORDS <= n_words <= _MAX_WORDS or _REFERENCE_LIKE.search(sentence) or _CAPTION.match(sentence):
-        return False
-    if addresses_a_model(sentence):
-        return False
-    if sentence[0].islower() or sentence.rstrip("\"'”’) ").endswith(("?", ":")):
-        return False  # fragments, questions put to survey respondents, and list lead-ins answer nothing
-    return bool(_ENDS_SENTENCE.search(sentence)) or n_words >= 15

@@ -17,6 +17,7 @@ from icassist.text import marker_numbers as _marker_numbers
 
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
 SUPPORT_THRESHOLD = 0.6
+BULLET = "- "  # a line of supporting evidence under the lead
 MIN_SHARED_WORDS = 2  # "HACKED [1]." shares its one word with a planted note: one word is not support
 _NAME = re.compile(r"(?<=[\w,;)] )[A-Z][^\W\d_]+\b|\b[A-Z]{2,}\b")
 
@@ -110,10 +111,12 @@ def check(text: str, passages: list[Passage]) -> Checked:
     sentences: list[AnswerSentence] = []
     claims: dict[int, str] = {}
     for piece in _sentences_with_markers(text):
+        bullet = piece.startswith(BULLET)
+        piece = piece.removeprefix(BULLET)
         cited = list(dict.fromkeys(n for m in _MARKER.finditer(piece) for n in _marker_numbers(m.group(1))))
         bare = _MARKER.sub("", piece).strip()
         if not cited:
-            sentences.append(AnswerSentence(text=piece, citations=[], supported=False, support=0.0))
+            sentences.append(AnswerSentence(text=piece, citations=[], supported=False, support=0.0, bullet=bullet))
             continue
         support, missing, names = _support(bare, [by_new[n].chunk.text for n in cited])
         sentences.append(
@@ -124,6 +127,7 @@ def check(text: str, passages: list[Passage]) -> Checked:
                 support=round(support, 3),
                 unsupported_numbers=missing,
                 unsupported_names=names,
+                bullet=bullet,
             )
         )
         for n in cited:
@@ -135,15 +139,7 @@ def check(text: str, passages: list[Passage]) -> Checked:
         citations.append(
             Citation(
                 n=n,
-                chunk_id=chunk.chunk_id,
-                source=chunk.doc_id,
-                title=chunk.title,
-                authors=chunk.authors,
-                year=chunk.year,
-                section=chunk.section,
-                page=chunk.page_label,
-                programmes=chunk.programmes,
-                text=chunk.text,
+                chunk=chunk,
                 quote=chunk.text[start:end],
                 quote_start=start,
                 quote_end=end,

@@ -19,9 +19,9 @@ from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from icassist.embeddings import LocalEmbeddings
+from icassist.manifest import corpus_files, infer_meta, load_manifest
 from icassist.records import Chunk, Passage, SourceMeta
 from icassist.settings import PROJECT_ROOT, Settings
-from ingest.manifest import corpus_files, infer_meta, load_manifest
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

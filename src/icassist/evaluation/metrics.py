@@ -21,7 +21,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise, permutations
 
+from icassist.answering.fragments import fragment_reason
 from icassist.evaluation.questions import Question
+from icassist.text import split_sentences
 
 _FOLD = str.maketrans(
     {
@@ -177,6 +179,10 @@ class QuestionScore:
     supporting_citations: int = 0
     on_source_citations: int = 0
     key_fact_recall: float | None = None
+    key_facts_reachable: float | None = None
+    answer_sentences: int = 0
+    fragments: int = 0
+    answer_words: int | None = None
     found_quotes: list[bool] = field(default_factory=list)
 
 
@@ -196,20 +202,30 @@ def score_question(question: Question, outcome: Outcome, k: int) -> QuestionScor
     ranks = [quote_rank(q, top) for q in question.quotes]
     found = [r is not None for r in ranks]
     first = min((r for r in ranks if r is not None), default=None)
-    fact_recall = None
+    fact_recall = reachable_facts = None
     if question.key_facts:
         hits = sum(fact_in_text(f, outcome.answer) for f in question.key_facts) if outcome.answered else 0
         fact_recall = hits / len(question.key_facts)
+        passages = " ".join(p.text for p in top)
+        reachable_facts = sum(fact_in_text(f, passages) for f in question.key_facts) / len(question.key_facts)
     score = replace(
         score,
         recall=float(any(found)),
         reciprocal_rank=1.0 / first if first else 0.0,
         quote_coverage=sum(found) / len(found),
         key_fact_recall=fact_recall,
+        key_facts_reachable=reachable_facts,
         found_quotes=found,
     )
     if not outcome.answered:
         return score
+    sentences = answer_sentences(outcome.answer)
+    score = replace(
+        score,
+        answer_sentences=len(sentences),
+        fragments=sum(fragment_reason(s) is not None for s in sentences),
+        answer_words=len(_CITATION_MARK.sub(" ", outcome.answer).split()),
+    )
     holders = {i for q in question.quotes for match in quote_matches(q, outcome.citations) for i in match}
     return replace(
         score,
@@ -218,6 +234,15 @@ def score_question(question: Question, outcome: Outcome, k: int) -> QuestionScor
         supporting_citations=len(holders),
         on_source_citations=sum(c.source in question.sources for c in outcome.citations),
     )
+
+
+def answer_sentences(answer: str) -> list[str]:
+    """The answer's sentences without their [n] markers and bullet dashes: what the fragment detector judges."""
+    out = []
+    for line in answer.splitlines():
+        line = _CITATION_MARK.sub("", line.removeprefix("- ")).strip()
+        out += [line[a:b] for a, b in split_sentences(line)]
+    return [re.sub(r"\s+([.!?;:])$", r"\1", s) for s in out if s]
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -270,6 +295,18 @@ METRICS: dict[str, MetricInfo] = {
         True,
         "per answerable question with key facts, share found in the answer text (refused or failed = 0); averaged",
     ),
+    "key_facts_reachable": MetricInfo(
+        "key facts reachable",
+        True,
+        "per answerable question with key facts, share found in the top-k passages' text (the answer's ceiling)",
+    ),
+    "fragment_rate": MetricInfo(
+        "fragment rate",
+        False,
+        "answer sentences (answered answerable questions) that are table debris, captions, headings, URLs or cut",
+    ),
+    "answer_words_p50": MetricInfo("answer words p50", False, "median words per answer (answered questions)"),
+    "answer_words_p95": MetricInfo("answer words p95", False, "95th percentile words per answer"),
     "refusal_rate_unanswerable": MetricInfo("refusal rate (unanswerable)", True, "unanswerable questions refused"),
     "false_refusal_rate": MetricInfo("false-refusal rate", False, "answerable questions refused"),
     "followup_recall_at_k": MetricInfo("recall@k (followup)", True, "recall@k over followup questions only"),
@@ -286,6 +323,7 @@ def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
     answered = [s for s in answerable if s.citation_supported is not None]
     citations = sum(s.citations for s in answered)
     latencies = [s.latency_s for s in scores if not s.error]
+    words = [float(s.answer_words) for s in scores if s.answer_words is not None]
     return {
         "n_questions": len(scores),
         "n_answerable": len(answerable),
@@ -298,6 +336,10 @@ def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
         "citation_support_per_citation": _share(sum(s.supporting_citations for s in answered), citations),
         "citation_source_precision": _share(sum(s.on_source_citations for s in answered), citations),
         "key_fact_recall": _mean([s.key_fact_recall for s in answerable]),
+        "key_facts_reachable": _mean([s.key_facts_reachable for s in answerable]),
+        "fragment_rate": _share(sum(s.fragments for s in answered), sum(s.answer_sentences for s in answered)),
+        "answer_words_p50": percentile(words, 50),
+        "answer_words_p95": percentile(words, 95),
         "refusal_rate_unanswerable": _share(sum(s.refused for s in unanswerable), len(unanswerable)),
         "false_refusal_rate": _share(sum(s.refused for s in answerable), len(answerable)),
         "followup_recall_at_k": _mean([s.recall for s in answerable if s.type == "followup"]),

@@ -86,16 +86,16 @@ def result_row(question: Question, answer: Answer | None, latency_s: float, erro
         return row
     offsets = {p.chunk.chunk_id: (p.chunk.char_start, p.chunk.char_end) for p in answer.retrieved}
     for c in answer.citations:
-        start, end = offsets.get(c.chunk_id, (None, None))
+        start, end = offsets.get(c.chunk.chunk_id, (None, None))
         row["citations"].append(
             {
                 "n": c.n,
-                "source": c.source,
-                "title": c.title,
-                "section": c.section,
-                "page": c.page,
-                "text": c.text,
-                "chunk_id": c.chunk_id,
+                "source": c.chunk.doc_id,
+                "title": c.chunk.title,
+                "section": c.chunk.section,
+                "page": c.chunk.page_label,
+                "text": c.chunk.text,
+                "chunk_id": c.chunk.chunk_id,
                 "char_start": start,
                 "char_end": end,
             }

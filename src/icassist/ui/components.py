@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
-from icassist.records import Answer, Citation, Passage
+from icassist.records import Answer, Chunk
+from icassist.references import reference
 from icassist.ui.feedback import save_feedback
-from icassist.ui.render import answer_markdown, authors_text, badges, escape_markdown, highlighted
+from icassist.ui.render import answer_markdown, badges, escape_markdown, highlighted
 from icassist.ui.state import Exchange
 
 log = logging.getLogger(__name__)
@@ -20,75 +20,33 @@ log = logging.getLogger(__name__)
 def navigation() -> None:
     """Explicit links instead of Streamlit's automatic list, which would call the chat page 'app'."""
     with st.sidebar:
-        st.page_link("app.py", label="Ask the reports", icon=":material/forum:")
-        st.page_link("pages/programmes.py", label="Programmes", icon=":material/travel_explore:")
+        st.page_link("app.py", label="Ask the reports", icon="💬")
+        st.page_link("pages/programmes.py", label="Programmes", icon="🔎")
 
 
-@dataclass(frozen=True)
-class Card:
-    """What a source card shows, whether it comes from a citation or from closest evidence."""
-
-    heading: str
-    title: str
-    authors: list[str]
-    year: int | None
-    section: str
-    page: str | None
-    programmes: list[str]
-    text: str
-    quote_start: int = 0
-    quote_end: int = 0
-
-    @classmethod
-    def from_citation(cls, c: Citation) -> Card:
-        return cls(
-            f"[{c.n}]", c.title, c.authors, c.year, c.section, c.page, c.programmes, c.text, c.quote_start, c.quote_end
-        )
-
-    @classmethod
-    def from_passage(cls, rank: int, p: Passage) -> Card:
-        chunk = p.chunk
-        return cls(
-            f"{rank}.",
-            chunk.title,
-            chunk.authors,
-            chunk.year,
-            chunk.section,
-            chunk.page_label,
-            chunk.programmes,
-            chunk.text,
-        )
-
-
-def source_card(card: Card, labels: dict[str, str]) -> None:
+def source_card(heading: str, chunk: Chunk, labels: dict[str, str], quote: tuple[int, int] = (0, 0)) -> None:
     """Collapsed by default so the answer stays short; the passage is escaped, its supporting sentence marked."""
-    with st.expander(escape_markdown(f"{card.heading} {card.title} ({card.year or 'n.d.'})"), expanded=False):
-        facts = [
-            ("Authors", authors_text(card.authors)),
-            ("Year", str(card.year or "n.d.")),
-            ("Section", card.section),
-            ("Page", card.page or ""),
-        ]
-        st.markdown("  \n".join(f"**{name}:** {escape_markdown(value)}" for name, value in facts if value))
-        if card.programmes:
-            st.markdown(badges(card.programmes, labels))
-        st.markdown(highlighted(card.text, card.quote_start, card.quote_end))
+    with st.expander(escape_markdown(f"{heading} {chunk.title} ({chunk.year or 'n.d.'})"), expanded=False):
+        st.markdown(escape_markdown(reference(chunk)))
+        if chunk.programmes:
+            st.markdown(badges(chunk.programmes, labels))
+        st.markdown(highlighted(chunk.text, *quote))
 
 
-def answer_details(answer: Answer, labels: dict[str, str]) -> None:
+def answer_details(answer: Answer, labels: dict[str, str], closest: int) -> None:
     """Notices, then the numbered sources or, for a refusal, the closest passages."""
     for notice in answer.notices:
-        st.info(escape_markdown(notice), icon=":material/info:")
+        st.info(escape_markdown(notice), icon="ℹ️")
     if answer.refused:
         if answer.retrieved:
             st.markdown("##### Closest evidence")
             st.caption("The passages nearest your question. They are evidence to check, not an answer.")
-            for rank, passage in enumerate(answer.retrieved[:3], 1):
-                source_card(Card.from_passage(rank, passage), labels)
+            for rank, passage in enumerate(answer.retrieved[:closest], 1):
+                source_card(f"{rank}.", passage.chunk, labels)
     else:
         st.markdown("##### Sources")
-        for citation in answer.citations:
-            source_card(Card.from_citation(citation), labels)
+        for c in answer.citations:
+            source_card(f"[{c.n}]", c.chunk, labels, (c.quote_start, c.quote_end))
     seconds = answer.timings.get("total_s")
     st.caption(escape_markdown(f"{answer.answerer}" + (f" · {seconds:.1f} s" if seconds is not None else "")))
 
@@ -110,9 +68,9 @@ def _save(exchange: Exchange, path: Path) -> None:
         )
     except (sqlite3.Error, OSError):
         log.exception("saving feedback to %s failed", path)
-        st.toast("Your feedback could not be saved. Please try again later.", icon=":material/error:")
+        st.toast("Your feedback could not be saved. Please try again later.", icon="❗")
         return
-    st.toast("Thank you, your feedback was saved.", icon=":material/check:")
+    st.toast("Thank you, your feedback was saved.", icon="✅")
 
 
 def feedback(exchange: Exchange, path: Path) -> None:
@@ -136,7 +94,7 @@ def feedback(exchange: Exchange, path: Path) -> None:
         )
 
 
-def exchange_view(exchange: Exchange, labels: dict[str, str], feedback_path: Path) -> None:
+def exchange_view(exchange: Exchange, labels: dict[str, str], feedback_path: Path, closest: int) -> None:
     """An earlier exchange as it was first shown."""
     with st.chat_message("user"):
         st.markdown(escape_markdown(exchange.question).strip())
@@ -145,5 +103,5 @@ def exchange_view(exchange: Exchange, labels: dict[str, str], feedback_path: Pat
             st.error(exchange.error or "No answer.")
             return
         st.markdown(answer_markdown(exchange.answer))
-        answer_details(exchange.answer, labels)
+        answer_details(exchange.answer, labels, closest)
         feedback(exchange, feedback_path)

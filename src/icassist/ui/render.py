@@ -74,21 +74,30 @@ def sentence_markdown(sentence: AnswerSentence) -> str:
         reason = "no source cited"
     elif sentence.unsupported_numbers:
         reason = "numbers not in its sources: " + ", ".join(sentence.unsupported_numbers)
-    return f"{text} :red-badge[:material/warning: {escape_markdown(reason)}]"
+    elif sentence.unsupported_names:
+        reason = "names not in its sources: " + ", ".join(sentence.unsupported_names)
+    return f"{text} :red-badge[⚠️ {escape_markdown(reason)}]"
 
 
 def answer_markdown(answer: Answer) -> str:
+    """The lead as a paragraph, supporting sentences as a list, each escaped and flagged where unsupported."""
     if answer.refused or not answer.sentences:
         return escape_markdown(answer.text).strip()
-    return " ".join(sentence_markdown(s) for s in answer.sentences)
+    lead = " ".join(sentence_markdown(s) for s in answer.sentences if not s.bullet)
+    bullets = [f"- {sentence_markdown(s)}" for s in answer.sentences if s.bullet]
+    return "\n\n".join(part for part in [lead, "\n".join(bullets)] if part)
+
+
+def escape_layout(text: str, unsafe: frozenset[str] = _PUNCTUATION) -> str:
+    """Literal text that keeps an answer's layout: paragraphs, and lines that open with the bullet '- '."""
+    lines = []
+    for line in text.split("\n"):
+        bullet = line.startswith("- ")
+        body = escape_markdown(line.removeprefix("- ") if bullet else line, unsafe)
+        lines.append(("- " if bullet else "") + body)
+    return "\n".join(lines)
 
 
 def badges(programme_ids: list[str], labels: Mapping[str, str]) -> str:
     """Gazetteer labels as blue badges; an id the gazetteer no longer knows is shown as the id."""
     return " ".join(f":blue-badge[{escape_markdown(labels.get(pid, pid))}]" for pid in programme_ids)
-
-
-def authors_text(authors: list[str]) -> str:
-    if len(authors) <= 2:
-        return " and ".join(authors)
-    return ", ".join(authors[:-1]) + " and " + authors[-1]

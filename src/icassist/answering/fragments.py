@@ -1,0 +1,55 @@
+"""What is not an answer sentence: table debris, captions, headings glued to text, reference entries, URLs.
+
+Text extracted from PDFs interleaves prose with table rows ("Knowsley PCT x Clinical care is main focus"),
+pipe-separated cells and footnote-number tails ("…are integrated:11, 13, 14"). The extractive answerer
+skips fragments and the evaluation counts any that reach an answer, with this one detector.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MIN_WORDS, _MAX_WORDS = 6, 90
+_REFERENCE_LIKE = re.compile(r"(\(\d{4}[a-z]?\)|\d{4}[a-z]?\.)\s*[A-Z\"“].*(Journal|Press|Report|Review|pp\.)")
+_CAPTION = re.compile(r"^(Table|Figure|Fig\.|Box|Chart|Exhibit|Case study|Annex|Appendix)\s*\d", re.IGNORECASE)
+_ENDS_SENTENCE = re.compile(r"[.!;][\"'”’)\]]*$")
+_CHECK_COLUMN = re.compile(r"(?:^|\s)[xX✓✔✗√]\s+(?=[A-Z])|\s[✓✔✗√](?:\s|$)")
+_URL = re.compile(r"https?://|www\.\w|\b\w+\.(?:org|com|gov|nhs)\.uk\b|\b\w+\.(?:org|com|net|gov)\b/")
+_LIST_NUMBER = re.compile(r"^\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s")
+_GLUED_HEADING = re.compile(r"^[A-Z][\w ,&/’'\-]{0,60}?\s*\(\d+\)\s*:")
+# digits glued to a word ('UK48, 50', 'integrated:11, 13'), never after a digit or a comma ('1,920', '10:30')
+_FOOTNOTE_TAIL = re.compile(r"(?:(?<=[A-Za-z)\]’”])|(?<=[A-Za-z]:))\d{1,3}(?:\s*[,–-]\s*\d{1,3})*(?=[\s.,;:)]|$)")
+_NUMBERISH = re.compile(r"^[\d.,%£$€\-–]+$")
+
+
+def strip_footnote_marks(sentence: str) -> str:
+    """'integrated:11, 13, 14' → 'integrated:'; 'in the UK48, 50' → 'in the UK': report footnotes, not facts."""
+    return _FOOTNOTE_TAIL.sub("", sentence)
+
+
+def fragment_reason(sentence: str) -> str | None:
+    """Why `sentence` is not a whole prose sentence, or None if it is one."""
+    words = sentence.split()
+    if not _MIN_WORDS <= len(words) <= _MAX_WORDS:
+        return "length"
+    if "|" in sentence:
+        return "table row"
+    if _CHECK_COLUMN.search(sentence):
+        return "table check-mark column"
+    if sum(bool(_NUMBERISH.match(w)) for w in words) > len(words) / 3:
+        return "table of figures"
+    if _URL.search(sentence):
+        return "URL"
+    if _REFERENCE_LIKE.search(sentence):
+        return "reference entry"
+    if _CAPTION.match(sentence):
+        return "caption"
+    if _LIST_NUMBER.match(sentence) or _GLUED_HEADING.match(sentence):
+        return "list number or heading"
+    if _FOOTNOTE_TAIL.search(sentence):
+        return "footnote numbers"
+    if sentence[0].islower() or sentence.rstrip("\"'”’) ").endswith(("?", ":")):
+        return "fragment"  # cut mid-sentence, a question put to respondents, or a list lead-in
+    if not _ENDS_SENTENCE.search(sentence) and len(words) < 15:
+        return "fragment"
+    return None

@@ -1,0 +1,40 @@
+"""Report and user text as Streamlit Markdown: escaped to literal text, the answer's layout kept."""
+
+from icassist.records import Answer, AnswerSentence
+from icassist.ui.render import answer_markdown, escape_layout, escape_markdown, highlighted
+
+
+def test_every_markup_character_is_escaped_and_autolinks_defused() -> None:
+    escaped = escape_markdown("<b>x</b> [a](http://e.com) *em* $x$ :smile: www.e.com")
+    assert "<b>" not in escaped and "](" not in escaped and "*em*" not in escaped
+    assert "\\$x\\$" in escaped and "\\:smile\\:" in escaped and "www\u200b\\.e" in escaped
+    assert escape_markdown("  two\n\nlines  ") == " two lines "  # one line; edge spaces kept for streaming
+
+
+def test_layout_keeps_paragraphs_and_bullets_only() -> None:
+    assert escape_layout("Lead *x* [1].\n\n- Point [2].") == "Lead \\*x\\* \\[1\\]\\.\n\n- Point \\[2\\]\\."
+    assert escape_layout(" token") == " token"
+
+
+def test_answer_is_a_lead_paragraph_then_a_list_with_flags() -> None:
+    answer = Answer(
+        question="q",
+        text="",
+        sentences=[
+            AnswerSentence(text="Lead [1].", citations=[1]),
+            AnswerSentence(text="Point [2].", citations=[2], bullet=True),
+            AnswerSentence(text="In Jönköping beds fell [1].", citations=[1], supported=False, bullet=True,
+                           unsupported_names=["Jönköping"]),
+        ],
+    )  # fmt: skip
+    lines = answer_markdown(answer).split("\n")
+    assert lines[0] == "Lead \\[1\\]\\." and lines[1] == ""
+    assert lines[2] == "- Point \\[2\\]\\."
+    assert lines[3].startswith("- In Jönköping") and "names not in its sources\\: Jönköping" in lines[3]
+
+
+def test_highlight_marks_only_the_quote() -> None:
+    text = "First sentence. The quoted one. Last."
+    start = text.index("The")
+    marked = highlighted(text, start, start + len("The quoted one."))
+    assert marked == "First sentence\\. :orange-background[The quoted one\\.] Last\\."
