@@ -164,9 +164,7 @@ def test_export_offers_markdown_with_references(app: AppTest, monkeypatch: pytes
     exported = saved[file_id].decode()
     assert "## 1. What happened to hospital bed use in Torbay?" in exported
     assert "## References" in exported
-    assert (
-        "1. Natasha Curry and Chris Ham \\(2010\\). Clinical and service integration\\: the route" in exported
-    )
+    assert "1. Natasha Curry and Chris Ham \\(2010\\). Clinical and service integration\\: the route" in exported
     assert re.search(r"Torbay .*\[1\]", exported)
 
 
