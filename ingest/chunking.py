@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from statistics import median
 
 from icassist.records import Chunk, ParsedDocument
 from icassist.settings import ChunkSettings
@@ -159,9 +158,3 @@ def _make_chunk(
     )
     chunk.chunk_id = f"{meta.doc_id}:{start}:{chunk.content_hash[:12]}"
     return chunk
-
-
-def word_stats(chunks: list[Chunk]) -> tuple[int, float, int]:
-    """(min, median, max) words per chunk, for the ingest report."""
-    counts = [_words(c.text) for c in chunks] or [0]
-    return min(counts), median(counts), max(counts)

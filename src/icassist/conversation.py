@@ -13,9 +13,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from icassist import prompts
 from icassist.records import Turn
-from icassist.text import STOPWORDS
+from icassist.text import MARKER, STOPWORDS
 
-_MARKER = re.compile(r"\[\d+\]")
 _NAME = re.compile(r"\b[A-Z][A-Za-z'’\-]{2,}")
 
 
@@ -28,7 +27,7 @@ def names_in_last_answer(history: list[Turn], limit: int = 6) -> list[str]:
     answers = [t.content for t in history if t.role == "assistant"]
     if not answers:
         return []
-    found = _NAME.findall(_MARKER.sub("", answers[-1]))
+    found = _NAME.findall(MARKER.sub("", answers[-1]))
     return [w for w in dict.fromkeys(found) if w.lower() not in STOPWORDS and w not in ("Yes", "No")][:limit]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
@@ -17,7 +17,6 @@ from icassist.records import Turn
 QuestionType = Literal[
     "fact", "number", "case_study", "definition", "comparison", "synthesis", "unanswerable", "followup"
 ]
-QUESTION_TYPES: tuple[str, ...] = get_args(QuestionType)
 QUOTE_MIN_CHARS = 40
 QUOTE_MAX_CHARS = 200
 
