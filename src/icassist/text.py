@@ -49,6 +49,14 @@ def normalise(text: str) -> str:
     )
 
 
+BULLET = "- "  # opens a line of supporting evidence under an answer's lead
+
+
+def split_bullet(line: str) -> tuple[str, str]:
+    """('- ', rest) for a bullet line of an answer, ('', line) otherwise."""
+    return (BULLET, line.removeprefix(BULLET)) if line.startswith(BULLET) else ("", line)
+
+
 def marker_numbers(group: str) -> list[int]:
     """The numbers inside one marker's brackets: '1, 3' → [1, 3]."""
     return [int(n) for n in re.split(r"\s*[,;]\s*", group)]

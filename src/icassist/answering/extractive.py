@@ -21,7 +21,7 @@ from icassist.embeddings import LocalEmbeddings
 from icassist.gazetteer import ProgrammeTagger
 from icassist.records import Passage
 from icassist.settings import AnswerSettings
-from icassist.text import addresses_a_model, split_sentences, strip_markers, tokens
+from icassist.text import BULLET, addresses_a_model, split_sentences, strip_markers, tokens
 
 _CLEAN_LEAD = re.compile(r"^[•\-–*·▪]+\s*")
 _LIST_ITEM = re.compile(r"^\s*[•\-–*·▪]\s+")
@@ -44,7 +44,6 @@ _NUMBER = re.compile(r"\b(?:how (?:many|much|long)|what (?:proportion|percentage
 class Candidate:
     passage: int
     index: int
-    start: int
     text: str
     lexical: float
     passage_similarity: float
@@ -87,7 +86,7 @@ class ExtractiveAnswerer:
     def stream(self, question: str, query: str, passages: list[Passage]) -> Iterator[str]:
         """The lead as its own paragraph first, then the supporting sentences as bullets."""
         for i, sentence in enumerate(self.sentences(question, query, passages)):
-            yield sentence if i == 0 else ("\n\n- " if i == 1 else "\n- ") + sentence
+            yield sentence if i == 0 else ("\n\n" if i == 1 else "\n") + BULLET + sentence
 
     def sentences(self, question: str, query: str, passages: list[Passage]) -> list[str]:
         """`query` adds a follow-up's subject to keyword scoring; meaning is judged on the question itself."""
@@ -102,35 +101,31 @@ class ExtractiveAnswerer:
         return [self._cite(c) for c in [lead, *rest]]
 
     @staticmethod
-    def _prose(passage: Passage) -> list[tuple[int, str] | None]:
-        """Each sentence of the passage as (start, cleaned text), or None where it is not prose.
+    def _prose(passage: Passage) -> list[str | None]:
+        """Each sentence of the passage, cleaned, or None where it is not prose.
 
         A list ("… divided into three categories: - the large majority (65–80%) …, - a small proportion …")
         becomes one unit with its lead-in, since its items are not sentences on their own.
         """
         text = passage.chunk.text
-        units: list[tuple[int, str, bool]] = []
+        units: list[tuple[str, bool]] = []
         for start, end in split_sentences(text):
             raw = strip_markers(text[start:end])
             item = bool(_LIST_ITEM.match(raw))
             cleaned = " ".join(strip_footnote_marks(_CLEAN_LEAD.sub("", raw)).split())
-            if item and units and (units[-1][2] or units[-1][1].endswith(":")):
-                first, lead, _ = units.pop()
-                units.append((first, f"{lead} {cleaned}", True))
+            if item and units and (units[-1][1] or units[-1][0].endswith(":")):
+                lead, _ = units.pop()
+                units.append((f"{lead} {cleaned}", True))
             else:
-                units.append((start, cleaned, item))
-        out: list[tuple[int, str] | None] = []
-        for start, sentence, _ in units:
-            usable = sentence and fragment_reason(sentence) is None and not addresses_a_model(sentence)
-            out.append((start, sentence) if usable else None)
-        return out
+                units.append((cleaned, item))
+        return [s if s and fragment_reason(s) is None and not addresses_a_model(s) else None for s, _ in units]
 
     def _candidates(
         self,
         question: str,
         query: str,
         passages: list[Passage],
-        by_passage: list[list[tuple[int, str] | None]],
+        by_passage: list[list[str | None]],
     ) -> list[Candidate]:
         weights = {t: 0.5 * self.idf.get(t, 1.0) for t in tokens(query)}
         weights.update({t: self.idf.get(t, 1.0) for t in tokens(question)})
@@ -139,14 +134,13 @@ class ExtractiveAnswerer:
         found = []
         for p, passage in enumerate(passages):
             off_topic = asked and passage.chunk.programmes and not asked & set(passage.chunk.programmes)
-            for i, item in enumerate(by_passage[p]):
-                if item is None:
+            for i, sentence in enumerate(by_passage[p]):
+                if sentence is None:
                     continue
-                start, sentence = item
                 if off_topic and not (self.tagger and asked & set(self.tagger.tag(sentence))):
                     continue  # about other programmes: never presented as being about the one asked
                 lexical = sum(weights.get(t, 0.0) for t in set(tokens(sentence))) / total
-                found.append(Candidate(p, i, start, sentence, lexical, passage.dense_similarity or 0.0))
+                found.append(Candidate(p, i, sentence, lexical, passage.dense_similarity or 0.0))
         found.sort(key=lambda c: c.lexical - 0.02 * c.passage, reverse=True)
         return found[: self.settings.semantic_candidates]
 
@@ -156,7 +150,7 @@ class ExtractiveAnswerer:
             candidate.semantic = float(similarity)
 
     def _select(
-        self, question: str, candidates: list[Candidate], by_passage: list[list[tuple[int, str] | None]]
+        self, question: str, candidates: list[Candidate], by_passage: list[list[str | None]]
     ) -> list[Candidate]:
         """The best sentences within the budget, each with the sentence it leans on, then qualifying caveats."""
         budget = sentence_budget(question, self.settings)
@@ -186,9 +180,7 @@ class ExtractiveAnswerer:
                 words += size
         return list(chosen.values())
 
-    def _caveats(
-        self, question: str, chosen: list[Candidate], by_passage: list[list[tuple[int, str] | None]]
-    ) -> list[Candidate]:
+    def _caveats(self, question: str, chosen: list[Candidate], by_passage: list[list[str | None]]) -> list[Candidate]:
         """A passage's own qualifying sentence beside a chosen one (or one further, on the same subject)."""
         question_words = set(tokens(question))
         taken = {c.key for c in chosen}
@@ -210,15 +202,13 @@ class ExtractiveAnswerer:
         return found[: self.settings.max_caveats]
 
     @staticmethod
-    def _neighbour(
-        candidate: Candidate, offset: int, by_passage: list[list[tuple[int, str] | None]]
-    ) -> Candidate | None:
+    def _neighbour(candidate: Candidate, offset: int, by_passage: list[list[str | None]]) -> Candidate | None:
         sentences = by_passage[candidate.passage]
         i = candidate.index + offset
-        if not 0 <= i < len(sentences) or sentences[i] is None:
+        text = sentences[i] if 0 <= i < len(sentences) else None
+        if text is None:
             return None
-        start, text = sentences[i]  # type: ignore[misc]
-        return Candidate(candidate.passage, i, start, text, 0.0, candidate.passage_similarity)
+        return Candidate(candidate.passage, i, text, 0.0, candidate.passage_similarity)
 
     @staticmethod
     def _repeats(candidate: Candidate, chosen: Iterable[Candidate]) -> bool:

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from icassist import prompts
 from icassist.records import AnswerSentence, Citation, Passage
 from icassist.text import MARKER as _MARKER
-from icassist.text import addresses_a_model, numbers, split_sentences, tokens, words
+from icassist.text import addresses_a_model, numbers, split_bullet, split_sentences, tokens, words
 from icassist.text import marker_numbers as _marker_numbers
 
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
 SUPPORT_THRESHOLD = 0.6
-BULLET = "- "  # a line of supporting evidence under the lead
 MIN_SHARED_WORDS = 2  # "HACKED [1]." shares its one word with a planted note: one word is not support
 _NAME = re.compile(r"(?<=[\w,;)] )[A-Z][^\W\d_]+\b|\b[A-Z]{2,}\b")
 
@@ -111,8 +110,8 @@ def check(text: str, passages: list[Passage]) -> Checked:
     sentences: list[AnswerSentence] = []
     claims: dict[int, str] = {}
     for piece in _sentences_with_markers(text):
-        bullet = piece.startswith(BULLET)
-        piece = piece.removeprefix(BULLET)
+        prefix, piece = split_bullet(piece)
+        bullet = bool(prefix)
         cited = list(dict.fromkeys(n for m in _MARKER.finditer(piece) for n in _marker_numbers(m.group(1))))
         bare = _MARKER.sub("", piece).strip()
         if not cited:

@@ -23,7 +23,7 @@ from itertools import pairwise, permutations
 
 from icassist.answering.fragments import fragment_reason
 from icassist.evaluation.questions import Question
-from icassist.text import split_sentences
+from icassist.text import split_bullet, split_sentences
 
 _FOLD = str.maketrans(
     {
@@ -240,7 +240,7 @@ def answer_sentences(answer: str) -> list[str]:
     """The answer's sentences without their [n] markers and bullet dashes: what the fragment detector judges."""
     out = []
     for line in answer.splitlines():
-        line = _CITATION_MARK.sub("", line.removeprefix("- ")).strip()
+        line = _CITATION_MARK.sub("", split_bullet(line)[1]).strip()
         out += [line[a:b] for a, b in split_sentences(line)]
     return [re.sub(r"\s+([.!?;:])$", r"\1", s) for s in out if s]
 

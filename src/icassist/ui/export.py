@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from icassist.records import Answer, Citation
 from icassist.references import reference
-from icassist.text import MARKER, marker_numbers
+from icassist.text import MARKER, marker_numbers, split_bullet
 from icassist.ui.render import READABLE_UNSAFE, escape_markdown
 
 
@@ -65,8 +65,7 @@ def _renumbered(text: str, local: dict[int, int]) -> str:
 
 
 def _renumbered_line(line: str, local: dict[int, int]) -> str:
-    bullet = "- " if line.startswith("- ") else ""
-    line = line.removeprefix(bullet)
+    bullet, line = split_bullet(line)
     pieces, last = [], 0
     for match in MARKER.finditer(line):
         kept = [local[n] for n in marker_numbers(match.group(1)) if n in local]

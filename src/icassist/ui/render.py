@@ -12,6 +12,7 @@ import string
 from collections.abc import Mapping
 
 from icassist.records import Answer, AnswerSentence
+from icassist.text import BULLET, split_bullet
 
 _PUNCTUATION = frozenset(string.punctuation)
 # GFM turns www.x.y, http://x.y and a@b.c into links after escapes are resolved, so escaping cannot stop it;
@@ -84,7 +85,7 @@ def answer_markdown(answer: Answer) -> str:
     if answer.refused or not answer.sentences:
         return escape_markdown(answer.text).strip()
     lead = " ".join(sentence_markdown(s) for s in answer.sentences if not s.bullet)
-    bullets = [f"- {sentence_markdown(s)}" for s in answer.sentences if s.bullet]
+    bullets = [BULLET + sentence_markdown(s) for s in answer.sentences if s.bullet]
     return "\n\n".join(part for part in [lead, "\n".join(bullets)] if part)
 
 
@@ -92,9 +93,8 @@ def escape_layout(text: str, unsafe: frozenset[str] = _PUNCTUATION) -> str:
     """Literal text that keeps an answer's layout: paragraphs, and lines that open with the bullet '- '."""
     lines = []
     for line in text.split("\n"):
-        bullet = line.startswith("- ")
-        body = escape_markdown(line.removeprefix("- ") if bullet else line, unsafe)
-        lines.append(("- " if bullet else "") + body)
+        bullet, body = split_bullet(line)
+        lines.append(bullet + escape_markdown(body, unsafe))
     return "\n".join(lines)
 
 
