@@ -145,8 +145,8 @@ def _ingest_leased(
     status = store.status()
     # --rebuild still reads a same-model store: a report that is unreadable now keeps its last good chunks
     if status is not None and (not rebuild or status.embedding_model == store.embeddings.model_name):
-        store.active()  # refuses a store built by another model before anything is copied into it
-        for record in store.records(with_embeddings=True):
+        _, records = store.snapshot()  # refuses a store built by another model before anything is copied
+        for record in records:
             existing.setdefault(record.chunk.doc_id, []).append(record)
 
     kept: list[StoredRecord] = []
@@ -160,20 +160,19 @@ def _ingest_leased(
             report.unchanged.append(name)
             kept.extend(previous)
             continue
+        failure: str | None = None
         try:
             document = read_document(source.path, source.meta, settings.corpus.max_file_bytes)
             chunks = chunk_document(document, settings.chunking, tagger.tag)
+            if not chunks:
+                failure = f"{source.path}: no text left after cleaning; check the file's content"
         except UnreadableDocument as error:
-            report.failed.append((name, str(error)))
-            kept.extend(previous)  # a report that turned unreadable keeps its last good version
-            continue
+            failure = str(error)
         except Exception as error:  # whatever goes wrong inside one file is that file's failure, never the run's
-            report.failed.append((name, f"{name}: could not be read ({type(error).__name__}: {error}); check the file"))
-            kept.extend(previous)
-            continue
-        if not chunks:
-            report.failed.append((name, f"{source.path}: no text left after cleaning; check the file's content"))
-            kept.extend(previous)
+            failure = f"{name}: could not be read ({type(error).__name__}: {error}); check the file"
+        if failure is not None:
+            report.failed.append((name, failure))
+            kept.extend(previous)  # a report that turned unreadable keeps its last good version
             continue
         fresh.extend(StoredRecord(chunk, source.source_hash, [], origin) for chunk in chunks)
         report.ingested.append(name)
