@@ -17,13 +17,13 @@ from tqdm import tqdm
 
 from icassist.embeddings import LocalEmbeddings
 from icassist.gazetteer import ProgrammeTagger, load_gazetteer
+from icassist.ingest.chunking import chunk_document
+from icassist.ingest.readers import UnreadableDocument, read_bytes, read_document
 from icassist.ingest_lease import IngestLease
 from icassist.manifest import corpus_files, infer_meta, load_manifest
 from icassist.records import SourceMeta
 from icassist.settings import Settings
 from icassist.store import Store, StoredRecord
-from ingest.chunking import chunk_document
-from ingest.readers import UnreadableDocument, read_bytes, read_document
 
 PIPELINE_VERSION = "1"
 

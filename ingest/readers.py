@@ -7,8 +7,8 @@ import hashlib
 import io
 from pathlib import Path
 
+from icassist.ingest.cleaning import Cleaned, clean, clean_pages
 from icassist.records import ParsedDocument, SourceMeta
-from ingest.cleaning import Cleaned, clean, clean_pages
 
 
 class UnreadableDocument(Exception):

@@ -12,7 +12,7 @@ fi
 export HF_HUB_OFFLINE=1
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy src ingest app.py pages
+.venv/bin/mypy src app.py pages
 .venv/bin/python -m pytest -q "$@"
 .venv/bin/icassist ingest --quiet
 .venv/bin/icassist eval --questions evals/questions.jsonl --out "${EVAL_OUT:-data/eval}" --baseline \

@@ -24,10 +24,11 @@ from reportlab.pdfgen import canvas
 
 from icassist.chain import Assistant
 from icassist.embeddings import LocalEmbeddings
+from icassist.ingest.pipeline import IngestReport, ingest
 from icassist.manifest import load_manifest
-from icassist.settings import PROJECT_ROOT, Settings
-from ingest.pipeline import IngestReport, ingest
+from icassist.settings import Settings
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REAL_CORPUS = PROJECT_ROOT / "corpus"
 ICASSIST = PROJECT_ROOT / ".venv" / "bin" / "icassist"
 CHROMA = PROJECT_ROOT / ".venv" / "bin" / "chroma"

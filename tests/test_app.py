@@ -18,12 +18,12 @@ from streamlit.testing.v1 import AppTest
 
 from icassist.chain import Assistant
 from icassist.references import reference
-from icassist.settings import PROJECT_ROOT
 from icassist.text import tokens
 from icassist.ui import resources
 from icassist.ui.feedback import list_feedback
 from icassist.ui.render import escape_markdown
 from icassist.ui.state import Exchange
+from tests.conftest import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
 TORBAY = "What happened to hospital bed use in Torbay?"

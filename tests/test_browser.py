@@ -17,8 +17,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from icassist.settings import PROJECT_ROOT
 from icassist.text import tokens
+from tests.conftest import PROJECT_ROOT
 from tests.headless import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 TORBAY = "What happened to hospital bed use in Torbay?"

@@ -11,9 +11,9 @@ from icassist import prompts
 from icassist.answering.validation import check
 from icassist.chain import Assistant, EmptyQuestion
 from icassist.embeddings import LocalEmbeddings
+from icassist.ingest.pipeline import ingest
 from icassist.records import Answer, Filters
 from icassist.settings import Settings
-from ingest.pipeline import ingest
 from tests.conftest import CHE, ICASSIST, INJECTED, cli_env
 
 TORBAY = "What happened to hospital bed use in Torbay?"

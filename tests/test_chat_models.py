@@ -25,7 +25,6 @@ from icassist.chat_models import (
     describe,
     openai_compatible,
 )
-from icassist.model_install import ModelInstallError, assemble, sha256_file
 from icassist.settings import AnswerSettings
 
 COUNT = [HumanMessage("Count from 1 to 10, one number per line.")]
@@ -163,17 +162,3 @@ def test_openai_compatible_streams_against_a_real_server(
     wrong = openai_compatible(settings.model_copy(update={"openai_api_key": SecretStr("wrong")}))
     with pytest.raises(openai.AuthenticationError):  # 4xx other than 429 is not retried
         wrong.invoke(COUNT)
-
-
-def test_assemble_refuses_wrong_digest(tmp_path: Path) -> None:
-    parts = [tmp_path / "a.bin", tmp_path / "b.bin"]
-    parts[0].write_bytes(b"abc")
-    parts[1].write_bytes(b"def")
-    dest = tmp_path / "model.gguf"
-    with pytest.raises(ModelInstallError, match="SHA-256"):
-        assemble(parts, dest, expected_sha256="0" * 64)
-    assert not dest.exists() and not list(tmp_path.glob("*.partial"))
-    whole = tmp_path / "whole.bin"
-    whole.write_bytes(b"abcdef")
-    assemble(parts, dest, expected_sha256=sha256_file(whole))
-    assert dest.read_bytes() == b"abcdef"

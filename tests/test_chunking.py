@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from icassist.ingest.chunking import chunk_document, is_bibliography_heading
 from icassist.records import Heading, PageSpan, ParsedDocument, SourceMeta
 from icassist.settings import ChunkSettings
-from ingest.chunking import chunk_document, is_bibliography_heading
 
 SETTINGS = ChunkSettings(min_words=40, target_words=60, max_words=90)
 

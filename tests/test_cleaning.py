@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.cleaning import Cleaned, clean, clean_pages
+from icassist.ingest.cleaning import Cleaned, clean, clean_pages
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

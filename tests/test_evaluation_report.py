@@ -11,6 +11,7 @@ import pytest
 from icassist.evaluation import runner
 from icassist.evaluation.report import ThresholdError, check_thresholds, load_thresholds, ratio, render_report
 from icassist.records import Answer, Chunk, Citation, Passage
+from icassist.settings import Settings
 
 REPORT = "che.txt"
 GOLD_TEXT = "Pooled budgets were used by thirty-one of the thirty-eight schemes reviewed in the evidence."
@@ -114,7 +115,7 @@ def test_eval_command_writes_results_metrics_report_and_gates(
     question_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("icassist.chain.Assistant", FakeAssistant)
-    monkeypatch.setattr(runner, "EVALS_DIR", tmp_path / "evals")
+    monkeypatch.setattr(runner, "get_settings", lambda: Settings(home=tmp_path))
     thresholds = write(tmp_path / "t.toml", "[minimum]\nrecall_at_k = 0.9\n[maximum]\nfalse_refusal_rate = 0.6\n")
     parser = argparse.ArgumentParser()
     runner.add_eval_parser(parser.add_subparsers())

@@ -127,7 +127,7 @@ def test_two_folders_ingesting_into_one_server_keep_every_report(tmp_path: Path,
 
 def test_store_size_stays_bounded_over_changed_ingests(settings: Settings, embeddings: LocalEmbeddings) -> None:
     """Each changed ingest writes a new collection; the index folders of dropped ones must not pile up on disk."""
-    from ingest.pipeline import ingest
+    from icassist.ingest.pipeline import ingest
 
     note = settings.corpus.dir / "note.txt"
     folders = []

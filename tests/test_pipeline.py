@@ -11,11 +11,11 @@ import pytest
 from pypdf import PdfWriter
 
 from icassist.embeddings import LocalEmbeddings
+from icassist.ingest.pipeline import IngestReport, ingest
 from icassist.manifest import load_manifest
 from icassist.records import Chunk
 from icassist.settings import Settings
 from icassist.store import Store, StoredRecord
-from ingest.pipeline import IngestReport, ingest
 from tests.conftest import (
     CHE,
     CSU,
@@ -227,7 +227,7 @@ def test_any_error_inside_one_file_fails_that_file_only(
     settings: Settings, embeddings: LocalEmbeddings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An exception nobody foresaw, raised while one report is chunked, is that report's FAILED line."""
-    import ingest.pipeline as pipeline
+    import icassist.ingest.pipeline as pipeline
 
     real = pipeline.chunk_document
 
@@ -288,7 +288,7 @@ def test_killed_ingest_leaves_previous_store_answering(settings: Settings, embed
     # a whole report (~40 chunks) makes embedding take several seconds; kill the CLI in the middle of it
     csu = REAL_CORPUS / CSU
     (settings.corpus.dir / CSU).write_text(csu.read_text(encoding="utf-8"), encoding="utf-8")
-    stderr_path = settings.store.path.parent / "ingest.stderr"
+    stderr_path = settings.store.path.parent / "icassist.ingest.stderr"
     with stderr_path.open("w") as stderr:
         proc = subprocess.Popen(
             [str(ICASSIST), "ingest", "--corpus", str(settings.corpus.dir), "--store", str(settings.store.path)],

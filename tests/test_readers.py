@@ -10,8 +10,8 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from icassist.ingest.readers import UnreadableDocument, read_document
 from icassist.records import SourceMeta
-from ingest.readers import UnreadableDocument, read_document
 
 PAGES = [
     "Integrated care joins health and social care around the person.",

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from icassist.embeddings import LocalEmbeddings
+from icassist.ingest.pipeline import ingest
 from icassist.retrieval import HybridRetriever
 from icassist.settings import Settings
 from icassist.store import ModelMismatch, Store, StoreMissing
-from ingest.pipeline import ingest
 from tests.conftest import (
     CHE,
     CHROMA,

@@ -26,10 +26,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from icassist.ingest.pipeline import ingest
+    from icassist.ingest.readers import UnreadableDocument
     from icassist.ingest_lease import IngestBusy, LeaseLost
     from icassist.store import StoreError
-    from ingest.pipeline import ingest
-    from ingest.readers import UnreadableDocument
 
     settings = _settings(args)
     settings.store.lock_timeout_s = args.wait

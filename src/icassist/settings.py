@@ -6,14 +6,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class CorpusSettings(BaseModel):
-    dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder of reports (PDF, .txt, .md) and their manifest.")
+    dir: Path = Field(
+        Path("corpus"), description="Folder of reports (PDF, .txt, .md) and their manifest; relative to home."
+    )
     manifest: str = Field("sources.toml", description="Manifest file name inside the corpus folder.")
     gazetteer: str = Field("programmes.toml", description="Case-study gazetteer file name inside the corpus folder.")
     max_file_mb: float = Field(20.0, description="Larger files are refused: the biggest report here is under 2 MB.")
@@ -39,7 +39,7 @@ class EmbeddingSettings(BaseModel):
 
 
 class StoreSettings(BaseModel):
-    path: Path = Field(PROJECT_ROOT / "data" / "chroma", description="Persistent Chroma folder (local mode).")
+    path: Path = Field(Path("data/chroma"), description="Persistent Chroma folder (local mode); relative to home.")
     chroma_url: str | None = Field(None, description="Chroma server URL (team mode), e.g. http://127.0.0.1:8000.")
     collection_prefix: str = Field("icassist", description="Prefix of the Chroma collections this tool owns.")
     lock_timeout_s: float = Field(0.0, description="Seconds a second ingest waits for a running one before giving up.")
@@ -87,11 +87,19 @@ class AnswerSettings(BaseModel):
 
 
 class AppSettings(BaseModel):
-    feedback_path: Path = Field(PROJECT_ROOT / "data" / "feedback.sqlite", description="Where answer feedback is kept.")
+    feedback_path: Path = Field(
+        Path("data/feedback.sqlite"), description="Where answer feedback is kept; relative to home."
+    )
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ICASSIST_", env_nested_delimiter="__", extra="ignore")
+
+    home: Path = Field(
+        default_factory=Path.cwd,
+        description="Project folder the relative paths below are taken from (corpus, store, evals, models); "
+        "the current folder unless set, so an installed copy works from wherever it is run.",
+    )
 
     corpus: CorpusSettings = CorpusSettings()
     chunking: ChunkSettings = ChunkSettings()
@@ -100,6 +108,23 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     app: AppSettings = AppSettings()
+
+    @model_validator(mode="after")
+    def _anchor_paths(self) -> Settings:
+        """Relative paths mean "inside home", fixed once here so no module joins them again."""
+        self.home = self.home.resolve()
+        self.corpus = self.corpus.model_copy(update={"dir": self.home / self.corpus.dir})
+        self.store = self.store.model_copy(update={"path": self.home / self.store.path})
+        self.app = self.app.model_copy(update={"feedback_path": self.home / self.app.feedback_path})
+        return self
+
+    @property
+    def evals_dir(self) -> Path:
+        return self.home / "evals"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "data" / "models"
 
 
 @lru_cache(maxsize=1)

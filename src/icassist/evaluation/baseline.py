@@ -21,12 +21,11 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from icassist.embeddings import LocalEmbeddings
 from icassist.manifest import corpus_files, infer_meta, load_manifest
 from icassist.records import Chunk, Passage, SourceMeta
-from icassist.settings import PROJECT_ROOT, Settings
+from icassist.settings import Settings
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
 TEXT_SUFFIXES = (".txt", ".md")
-DEFAULT_PATH = PROJECT_ROOT / "data" / "baseline-chroma"
 COLLECTION_PREFIX = "baseline-"
 
 
@@ -52,7 +51,7 @@ def chunk_id(document: Document) -> str:
 class Baseline:
     """Tutorial-style retrieval returning the same Passage records as the system's retriever."""
 
-    def __init__(self, settings: Settings, embeddings: LocalEmbeddings | None = None, path: Path = DEFAULT_PATH):
+    def __init__(self, settings: Settings, embeddings: LocalEmbeddings | None = None, path: Path | None = None):
         corpus_dir = settings.corpus.dir
         files = [p for p in corpus_files(corpus_dir)[0] if p.suffix.lower() in TEXT_SUFFIXES]
         if not files:
@@ -63,6 +62,7 @@ class Baseline:
         self.meta: dict[str, SourceMeta] = {p.name: manifest.get(p.name) or infer_meta(p) for p in files}
         self.embeddings = embeddings or LocalEmbeddings(settings.embedding)
         self.key = corpus_key(files, self.embeddings.model_name)
+        path = path or settings.home / "data" / "baseline-chroma"
         path.mkdir(parents=True, exist_ok=True)
         self.client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
         self.documents = split_corpus(files)

@@ -26,12 +26,11 @@ from icassist.evaluation.report import (
     log_entry,
     render_report,
 )
-from icassist.settings import PROJECT_ROOT, Settings, get_settings
+from icassist.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from icassist.records import Answer
 
-EVALS_DIR = PROJECT_ROOT / "evals"
 MAX_COMMITTED_RESULTS_BYTES = 1_000_000
 WARM_UP_QUESTION = "What is integrated care?"
 BASELINE_DESCRIPTION = "LangChain tutorial: RecursiveCharacterTextSplitter(1000, 200) + Chroma top-k, same answerer"
@@ -41,7 +40,7 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "eval", help="score retrieval and answers on a gold question file; optionally gate on thresholds"
     )
-    parser.add_argument("--questions", type=Path, default=EVALS_DIR / "questions.jsonl", help="JSON-lines file")
+    parser.add_argument("--questions", type=Path, help="JSON-lines file (default: evals/questions.jsonl in home)")
     parser.add_argument("--out", type=Path, required=True, help="folder for results.jsonl, metrics.json, report.md")
     parser.add_argument("--k", type=int, help="passages given to the answerer (default: settings retrieval.k)")
     parser.add_argument("--answerer", choices=["extractive", "generative"], help="default: settings answer.answerer")
@@ -158,7 +157,7 @@ def index_reachability(questions: Sequence[Question], index: list[Evidence]) -> 
     return f"{total - len(lost)}/{total}" + (f" (missing from: {', '.join(sorted(set(lost)))})" if lost else "")
 
 
-def git_state(root: Path = PROJECT_ROOT) -> str:
+def git_state(root: Path) -> str:
     """Commit and whether the tree has uncommitted changes, so a logged figure can be traced to code."""
 
     def git(*args: str) -> str:
@@ -206,6 +205,8 @@ def append_log(
 
 def run_eval_command(args: argparse.Namespace) -> int:
     """Exit 0 if the run completed (and met the thresholds), 1 if a threshold was missed, 2 on unusable input."""
+    settings = _settings(args)
+    args.questions = args.questions or settings.evals_dir / "questions.jsonl"
     try:
         questions = load_questions(args.questions)
         thresholds = load_thresholds(args.thresholds) if args.thresholds else None
@@ -213,7 +214,6 @@ def run_eval_command(args: argparse.Namespace) -> int:
         print(f"icassist eval: {error}", file=sys.stderr)
         return 2
     questions = questions[: args.limit] if args.limit else questions
-    settings = _settings(args)
     for problem in check_quotes(questions, settings.corpus.dir):
         print(f"icassist eval: warning: {problem}", file=sys.stderr)
 
@@ -250,7 +250,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
 
     run_info = {
         "date": date.today().isoformat(),
-        "git": git_state(),
+        "git": git_state(settings.home),
         "questions": f"{args.questions} ({len(questions)})",
         "k": k,
         "answerer": settings.answer.answerer,
@@ -269,8 +269,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
     (args.out / "report.md").write_text(report, encoding="utf-8")
     print(report)
     if args.log:
-        target = append_log(EVALS_DIR, args.log, args.out, run_info, system, baseline, args.note)
-        print(f"icassist eval: logged to {EVALS_DIR / 'quality-log.md'} and {target}", file=sys.stderr)
+        target = append_log(settings.evals_dir, args.log, args.out, run_info, system, baseline, args.note)
+        print(f"icassist eval: logged to {settings.evals_dir / 'quality-log.md'} and {target}", file=sys.stderr)
     if failures:
         print("icassist eval: thresholds missed:\n" + "\n".join(f"  {f}" for f in failures), file=sys.stderr)
         return 1

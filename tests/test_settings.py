@@ -1,0 +1,31 @@
+"""Settings: one object, paths anchored at a home folder rather than at wherever the package is installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from icassist.settings import CorpusSettings, Settings
+
+
+def test_relative_paths_are_taken_from_home(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    assert settings.corpus.dir == tmp_path / "corpus"
+    assert settings.store.path == tmp_path / "data" / "chroma"
+    assert settings.app.feedback_path == tmp_path / "data" / "feedback.sqlite"
+    assert settings.evals_dir == tmp_path / "evals" and settings.models_dir == tmp_path / "data" / "models"
+
+
+def test_home_defaults_to_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ICASSIST_HOME", raising=False)
+    assert Settings().corpus.dir == tmp_path.resolve() / "corpus"
+
+
+def test_environment_sets_home_and_absolute_paths_stay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ICASSIST_HOME", str(tmp_path))
+    monkeypatch.setenv("ICASSIST_STORE__PATH", "/srv/icassist/chroma")
+    settings = Settings(corpus=CorpusSettings(dir=Path("reports")))
+    assert settings.corpus.dir == tmp_path / "reports"
+    assert settings.store.path == Path("/srv/icassist/chroma")
