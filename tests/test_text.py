@@ -5,6 +5,7 @@ import pytest
 from icassist.text import (
     MARKER,
     addresses_a_model,
+    fold,
     marker_numbers,
     normalise,
     numbers,
@@ -35,6 +36,32 @@ def test_numbers_ignore_thousands_separators() -> None:
 
 def test_normalise_folds_typography() -> None:
     assert normalise("‘whole person’ – care\u00adful") == "'whole person' - careful"
+
+
+@pytest.mark.parametrize(
+    ("typed", "extracted"),
+    [
+        ("integration of care", "integra- tion of care"),
+        ("integration of care", "integra-\ntion of care"),
+        ("integration of care", "integra\u00adtion of care"),
+        ("integration of care", "integra\u00ad\ntion of care"),
+        ("co-ordination", "coordination"),
+        ("the King's Fund", "the King’s Fund"),
+        ('"care management"', "“care management”"),
+        ("20-35%", "20 – 35%"),
+        ("65–80%", "65—80%"),
+        ("Pooled   Budgets\nwork", "pooled budgets work"),
+        ("financial", "ﬁnancial"),
+        ("care\u00a0home", "care home"),
+    ],
+)
+def test_fold_folds_extraction_artefacts(typed: str, extracted: str) -> None:
+    assert fold(typed) == fold(extracted)
+
+
+@pytest.mark.parametrize(("a", "b"), [("integration", "integrated"), ("5%", "6%"), ("20-35%", "2035%")])
+def test_fold_keeps_real_differences(a: str, b: str) -> None:
+    assert fold(a) != fold(b)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +98,8 @@ def test_printable_drops_terminal_escape_sequences_and_controls() -> None:
 def test_report_markers_are_stripped_but_answer_markers_are_read() -> None:
     assert strip_markers("ambiguous [2]. Seen in [3, 4] and [5–7].") == "ambiguous. Seen in and."
     assert [marker_numbers(m.group(1)) for m in MARKER.finditer("A [1]. B [2, 3].")] == [[1], [2, 3]]
+    found = [marker_numbers(m.group(1)) for m in MARKER.finditer("C [2-4]. D [1, 3–4]. E [1-9999999].")]
+    assert found[:2] == [[2, 3, 4], [1, 3, 4]] and len(found[2]) == 21
 
 
 def test_instructions_to_a_model_are_recognised() -> None:

@@ -17,7 +17,7 @@ from rank_bm25 import BM25Okapi
 from icassist.records import Chunk, Filters, Passage
 from icassist.settings import RetrievalSettings
 from icassist.store import Store
-from icassist.text import normalise, tokens
+from icassist.text import fold, tokens
 
 _GLOSSARY_LINE = re.compile(r"^([A-Z][A-Za-z0-9&/+\-]{1,9})\s+([A-Z][^\n]{8,120})$", re.MULTILINE)
 
@@ -33,11 +33,6 @@ class Lexicon:
     def of(cls, texts: Iterable[str]) -> Lexicon:
         texts = list(texts)
         return cls(frozenset(t for text in texts for t in tokens(text)), " ".join(fold(text) for text in texts))
-
-
-def fold(text: str) -> str:
-    """Lower case, plain typography, single spaces: the form multi-word names are looked up in."""
-    return " ".join(normalise(text).lower().split())
 
 
 @dataclass

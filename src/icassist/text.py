@@ -21,9 +21,9 @@ _ABBREVIATIONS = frozenset(
     """e.g i.e al dr mr mrs ms prof no nos vs cf fig figs approx st vol pp p ed eds jan feb mar apr jun jul
     aug sep sept oct nov dec inc ltd co dept est ref refs para sec ch viz incl min max""".split()
 )
-# An answer's own citation: [1], [1, 3]. Reports carry the same shape for their reference lists ([12], [3–5]).
-MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_REPORT_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
+# A citation mark: an answer's own ([1], [1, 3], [2-4]) and a report's reference marks ([12], [3–5]) share it.
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
+_MAX_RANGE = 20  # '[1-999999]' from a model is a few citations, not a million
 # Sentences addressed to a model, not about care: never evidence, whoever wrote them into a report.
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget)\b.{0,30}\b(?:previous|prior|above|all|any|earlier|your)\b.{0,20}"
@@ -35,18 +35,28 @@ _INSTRUCTION = re.compile(
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
 
 
+_TYPOGRAPHY = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′`´", "'"),
+        **dict.fromkeys("“”„‟″", '"'),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+        "\u200b": None,
+        "\ufeff": None,
+    }
+)
+
+
 def normalise(text: str) -> str:
-    """Fold typography that differs between a report and a user's typing."""
-    text = unicodedata.normalize("NFKC", text)
-    return (
-        text.replace("’", "'")
-        .replace("‘", "'")
-        .replace("“", '"')
-        .replace("”", '"')
-        .replace("–", "-")
-        .replace("—", "-")
-        .replace("\u00ad", "")
-    )
+    """Fold typography that differs between a report and a user's typing; soft hyphens (and a break after one) go."""
+    return re.sub(r"\u00ad\s*", "", unicodedata.normalize("NFKC", text)).translate(_TYPOGRAPHY)
+
+
+def fold(text: str) -> str:
+    """The form texts are compared in: typography, case, whitespace and hyphenation folded, so a quote a user typed
+    or a name in a question meets the same words extracted from a report ('co- ordinated' = 'coordinated')."""
+    text = re.sub(r"\s+", " ", normalise(text).casefold())
+    text = re.sub(r" ?- ?", "-", text)
+    return re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", "", text).strip()
 
 
 BULLET = "- "  # opens a line of supporting evidence under an answer's lead
@@ -58,13 +68,17 @@ def split_bullet(line: str) -> tuple[str, str]:
 
 
 def marker_numbers(group: str) -> list[int]:
-    """The numbers inside one marker's brackets: '1, 3' → [1, 3]."""
-    return [int(n) for n in re.split(r"\s*[,;]\s*", group)]
+    """The numbers inside one marker's brackets: '1, 3' → [1, 3]; '2–4' → [2, 3, 4]."""
+    numbers: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", group):
+        low, _, high = re.sub(r"\s*[–-]\s*", "-", part).partition("-")
+        numbers.extend(range(int(low), min(int(high or low), int(low) + _MAX_RANGE) + 1))
+    return numbers
 
 
 def strip_markers(text: str) -> str:
     """Remove a report's own reference markers, so every [n] an answer shows is one of the answer's citations."""
-    return _REPORT_MARKER.sub("", text)
+    return MARKER.sub("", text)
 
 
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]")

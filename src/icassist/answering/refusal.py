@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from icassist import prompts
 from icassist.records import Passage
-from icassist.retrieval import Lexicon, fold
-from icassist.text import STOPWORDS, tokens
+from icassist.retrieval import Lexicon
+from icassist.text import STOPWORDS, fold, tokens
 
 _NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’\-]*|\d{4})(?![\w])")
 _INSTITUTION = (

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -23,28 +22,10 @@ from itertools import pairwise, permutations
 
 from icassist.answering.fragments import fragment_reason
 from icassist.evaluation.questions import Question
-from icassist.text import split_bullet, split_sentences
+from icassist.text import fold, split_bullet, split_sentences, strip_markers
 
-_FOLD = str.maketrans(
-    {
-        **dict.fromkeys("‘’‚‛′`´", "'"),
-        **dict.fromkeys("“”„‟″", '"'),
-        **dict.fromkeys("‐‑‒–—―−", "-"),
-        "\u200b": None,
-        "\ufeff": None,
-    }
-)
 ADJACENCY_SLACK = 100
 """Characters allowed between the end of one chunk and the start of the next for them to count as adjacent."""
-
-
-def normalise(text: str) -> str:
-    """Fold typography, case, whitespace and hyphenation so a quote compares equal to its extracted passage."""
-    text = re.sub(r"\u00ad\s*", "", unicodedata.normalize("NFKC", text))
-    text = re.sub(r"\s+", " ", text.translate(_FOLD).casefold())
-    text = re.sub(r" ?- ?", "-", text)
-    text = re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", "", text)
-    return text.strip()
 
 
 @dataclass(frozen=True)
@@ -58,7 +39,7 @@ class Evidence:
 
     @cached_property
     def norm(self) -> str:
-        return normalise(self.text)
+        return fold(self.text)
 
 
 def _adjacent(first: Evidence, second: Evidence) -> bool:
@@ -85,7 +66,7 @@ def split_covers(quote: str, first: Evidence, second: Evidence) -> bool:
 
 def quote_matches(quote: str, passages: Sequence[Evidence]) -> list[tuple[int, ...]]:
     """Every passage index, or ordered pair of indices (split quote), whose text holds the gold quote."""
-    needle = normalise(quote)
+    needle = fold(quote)
     if not needle:
         return []
     singles: list[tuple[int, ...]] = [(i,) for i, p in enumerate(passages) if needle in p.norm]
@@ -108,14 +89,13 @@ def quote_rank(quote: str, passages: Sequence[Evidence]) -> int | None:
 def reachable(quote: str, index: Sequence[Evidence]) -> bool:
     """Whether a gold quote exists anywhere in an index (one chunk, or two consecutive chunks of one report):
     the ceiling of recall@k, separating what chunking lost from what ranking missed."""
-    needle = normalise(quote)
+    needle = fold(quote)
     if any(needle in chunk.norm for chunk in index):
         return True
     ordered = sorted(index, key=lambda c: (c.source, c.start or 0))
     return any(split_covers(needle, a, b) for a, b in pairwise(ordered))
 
 
-_CITATION_MARK = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _PERCENT = re.compile(r"(?<=\d)\s*(?:%|per cent\b|percent\b)")
 _MILLION = re.compile(r"(?<=\d)\s*(?:million|mn)\b")
@@ -136,10 +116,10 @@ def fact_in_text(fact: str, text: str) -> bool:
     """Key fact present in an answer: normalised substring, with guards so '5%' is not found inside '35%' or
     '0.5%', and a word is not found inside a longer word's end ('relative' in 'correlative'); citation marks
     such as [2] are removed from the answer first so they cannot supply numbers."""
-    needle = canonical_numbers(normalise(fact))
+    needle = canonical_numbers(fold(fact))
     if not needle:
         return False
-    haystack = canonical_numbers(normalise(_CITATION_MARK.sub(" ", text)))
+    haystack = canonical_numbers(fold(strip_markers(text)))
     before = r"(?<![\w.])" if needle[0].isdigit() else r"(?<!\w)" if needle[0].isalnum() else ""
     after = r"(?![\d]|[.,]\d)" if needle[-1].isdigit() else ""
     return re.search(before + re.escape(needle) + after, haystack) is not None
@@ -224,7 +204,7 @@ def score_question(question: Question, outcome: Outcome, k: int) -> QuestionScor
         score,
         answer_sentences=len(sentences),
         fragments=sum(fragment_reason(s) is not None for s in sentences),
-        answer_words=len(_CITATION_MARK.sub(" ", outcome.answer).split()),
+        answer_words=len(strip_markers(outcome.answer).split()),
     )
     holders = {i for q in question.quotes for match in quote_matches(q, outcome.citations) for i in match}
     return replace(
@@ -240,7 +220,7 @@ def answer_sentences(answer: str) -> list[str]:
     """The answer's sentences without their [n] markers and bullet dashes: what the fragment detector judges."""
     out = []
     for line in answer.splitlines():
-        line = _CITATION_MARK.sub("", split_bullet(line)[1]).strip()
+        line = strip_markers(split_bullet(line)[1]).strip()
         out += [line[a:b] for a, b in split_sentences(line)]
     return [re.sub(r"\s+([.!?;:])$", r"\1", s) for s in out if s]
 

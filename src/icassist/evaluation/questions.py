@@ -6,13 +6,13 @@ Every problem in a file is collected before raising, so a colleague fixing a fil
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from icassist.records import Turn
+from icassist.text import fold
 
 QuestionType = Literal[
     "fact", "number", "case_study", "definition", "comparison", "synthesis", "unanswerable", "followup"
@@ -101,12 +101,8 @@ def load_questions(path: Path) -> list[Question]:
     return parse_questions(text, str(path))
 
 
-def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
 def check_quotes(questions: list[Question], corpus_dir: Path) -> list[str]:
-    """Problems with gold quotes: wrong length, unknown source, or not verbatim (whitespace-folded) in a source."""
+    """Problems with gold quotes: wrong length, unknown source, or not in a source (folded by text.fold)."""
     texts: dict[str, str] = {}
     problems: list[str] = []
     for question in questions:
@@ -117,13 +113,13 @@ def check_quotes(questions: list[Question], corpus_dir: Path) -> list[str]:
                     problems.append(f"{question.id}: source {source!r} is not a file in {corpus_dir}")
                     texts[source] = ""
                     continue
-                texts[source] = _collapse(path.read_text(encoding="utf-8"))
+                texts[source] = fold(path.read_text(encoding="utf-8"))
         for quote in question.quotes:
             if not QUOTE_MIN_CHARS <= len(quote) <= QUOTE_MAX_CHARS:
                 problems.append(
                     f"{question.id}: quote has {len(quote)} chars, outside {QUOTE_MIN_CHARS}–{QUOTE_MAX_CHARS}: "
                     f"{quote[:60]!r}"
                 )
-            if not any(_collapse(quote) in texts.get(source, "") for source in question.sources):
+            if not any(fold(quote) in texts.get(source, "") for source in question.sources):
                 problems.append(f"{question.id}: quote not found in {question.sources}: {quote[:80]!r}")
     return problems
