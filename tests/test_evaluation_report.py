@@ -91,8 +91,10 @@ def test_thresholds_need_the_right_direction(tmp_path: Path) -> None:
         ("[minimum]\nlatency_p95_s = 5\n", "belongs under [maximum]"),
         ("[maximum]\nrecall_at_k = 0.5\n", "belongs under [minimum]"),
         ("[minimum]\nrecall = 0.5\n", "unknown metric 'recall'"),
-        ("[min]\nrecall_at_k = 0.5\n", "only [minimum] and [maximum]"),
-        ("[minimum]\nrecall_at_k = 'high'\n", "is not a number"),
+        ("[min]\nrecall_at_k = 0.5\n", "min: unknown key"),
+        ("[minimum]\nrecall_at_k = 'high'\n", "minimum.recall_at_k: Input should be a valid number"),
+        ("[minimum]\nrecall_at_k = true\n", "minimum.recall_at_k: Input should be a valid number"),
+        ("[minimum\n", "not valid TOML"),
     ]:
         with pytest.raises(ThresholdError) as caught:
             load_thresholds(write(tmp_path / "bad.toml", text))

@@ -147,14 +147,20 @@ def test_invalid_toml_names_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace('summary = "Integrated teams."\n', ""), r"#1 \(id='torbay'\).*summary"),
-        (lambda t: t.replace('id = "torbay"', 'id = "Torbay Trust"'), r"#1 \(id='Torbay Trust'\).*id"),
+        (
+            lambda t: t.replace('summary = "Integrated teams."\n', ""),
+            r"entry 1 \(id='torbay'\): summary: Field required",
+        ),
+        (
+            lambda t: t.replace('id = "torbay"', 'id = "Torbay Trust"'),
+            r"entry 1 \(id='Torbay Trust'\): id: String should match",
+        ),
         (lambda t: t.replace('aliases = ["Torbay"]', 'aliases = ["Torbay", " "]'), "aliases must not be blank"),
-        (lambda t: t.replace('kind = "care trust"', 'kind = "care trust"\nsize = 3'), "size"),
-        (lambda t: t + t, r"#2 \(id='torbay'\): duplicate id"),
-        (lambda t: t + t.replace('id = "torbay"', 'id = "torbay2"'), r"#2 .*'Torbay Care Trust'.*'torbay'"),
+        (lambda t: t.replace('kind = "care trust"', 'kind = "care trust"\nsize = 3'), "size: unknown key"),
+        (lambda t: t + t, r"entry 2 \(id='torbay'\): duplicate id"),
+        (lambda t: t + t.replace('id = "torbay"', 'id = "torbay2"'), r"entry 2 .*'Torbay Care Trust'.*'torbay'"),
         (lambda t: "programme = 3\n", "array of tables"),
-        (lambda t: t + "\n[extra]\nx = 1\n", "unexpected top-level"),
+        (lambda t: t + "\n[extra]\nx = 1\n", "extra: unknown key"),
     ],
     ids=[
         "missing-field",

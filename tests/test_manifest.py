@@ -57,11 +57,13 @@ def test_missing_manifest_is_empty(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("[[source]\nfile = ", "not valid TOML"),
-        ('[[source]]\ntitle = "No file"\n', "entry 1 has no 'file'"),
-        ('[[source]]\nfile = "x.txt"\ntitle = "X"\nyear = "soon"\n', "entry 1 (x.txt): year"),
-        ('[[source]]\nfile = "x.txt"\n', "entry 1 (x.txt): title"),
+        ('[[source]]\ntitle = "No file"\n', "[[source]] entry 1: file: Field required"),
+        ('[[source]]\nfile = "x.txt"\ntitle = "X"\nyear = "soon"\n', "entry 1 (file='x.txt'): year"),
+        ('[[source]]\nfile = "x.txt"\n', "entry 1 (file='x.txt'): title"),
         ('[[source]]\nfile = "x.txt"\ntitle = "X"\n[[source]]\nfile = "x.txt"\ntitle = "Y"\n', "entry 2 repeats"),
         ('source = "x"\n', "array of tables"),
+        ('[[source]]\nfile = "x.txt"\ntitle = "X"\nyaer = 2010\n', "entry 1 (file='x.txt'): yaer: unknown key"),
+        ('[sources]\nfile = "x.txt"\n', "sources: unknown key"),
     ],
 )
 def test_malformed_manifest_names_file_and_entry(tmp_path: Path, text: str, expected: str) -> None:

@@ -8,13 +8,14 @@ tagged at ingest with the ids of the programmes it mentions. The gazetteer itsel
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["GazetteerError", "Programme", "ProgrammeTagger", "alias_pattern", "load_gazetteer"]
+from icassist.toml_files import load_toml
+
+__all__ = ["Gazetteer", "GazetteerError", "Programme", "ProgrammeTagger", "alias_pattern", "load_gazetteer"]
 
 _ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014"
@@ -86,8 +87,28 @@ def alias_pattern(alias: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){_alias_body(' '.join(alias.split()))}(?!\w)")
 
 
-def _format_errors(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}" for e in exc.errors())
+class Gazetteer(BaseModel):
+    """The whole ``programmes.toml``: ids and aliases unique, so every mention resolves to one programme."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programme: list[Programme] = []
+
+    @model_validator(mode="after")
+    def _unambiguous(self) -> Gazetteer:
+        seen_ids: dict[str, int] = {}
+        seen_forms: dict[tuple[bool, str], str] = {}
+        for number, programme in enumerate(self.programme, start=1):
+            where = f"[[programme]] entry {number} (id={programme.id!r})"
+            if programme.id in seen_ids:
+                raise ValueError(f"{where}: duplicate id, already used by entry {seen_ids[programme.id]}")
+            seen_ids[programme.id] = number
+            for form in programme.surface_forms:
+                key = (is_acronym(form), form if is_acronym(form) else form.casefold())
+                other = seen_forms.setdefault(key, programme.id)
+                if other != programme.id:
+                    raise ValueError(f"{where}: alias {form!r} is also an alias of {other!r}; it would be ambiguous")
+        return self
 
 
 def load_gazetteer(path: Path) -> list[Programme]:
@@ -100,37 +121,7 @@ def load_gazetteer(path: Path) -> list[Programme]:
     path = Path(path)
     if not path.is_file():
         return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise GazetteerError(f"{path}: not valid TOML: {exc}") from exc
-
-    unknown = set(data) - {"programme"}
-    if unknown:
-        raise GazetteerError(f"{path}: unexpected top-level key(s) {sorted(unknown)}; expected only [[programme]]")
-    entries = data.get("programme", [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise GazetteerError(f"{path}: 'programme' must be an array of tables ([[programme]])")
-
-    programmes: list[Programme] = []
-    seen_ids: dict[str, int] = {}
-    seen_forms: dict[tuple[bool, str], str] = {}
-    for number, entry in enumerate(entries, start=1):
-        where = f"{path}: programme #{number} (id={entry.get('id', '?')!r})"
-        try:
-            programme = Programme.model_validate(entry)
-        except ValidationError as exc:
-            raise GazetteerError(f"{where}: {_format_errors(exc)}") from exc
-        if programme.id in seen_ids:
-            raise GazetteerError(f"{where}: duplicate id, already used by programme #{seen_ids[programme.id]}")
-        seen_ids[programme.id] = number
-        for form in programme.surface_forms:
-            key = (is_acronym(form), form if is_acronym(form) else form.casefold())
-            other = seen_forms.setdefault(key, programme.id)
-            if other != programme.id:
-                raise GazetteerError(f"{where}: alias {form!r} is also an alias of {other!r}; it would be ambiguous")
-        programmes.append(programme)
-    return programmes
+    return load_toml(path, Gazetteer, GazetteerError, entry_key="id").programme
 
 
 class ProgrammeTagger:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from icassist.records import SourceMeta
+from icassist.toml_files import load_toml
 
 DOCUMENT_SUFFIXES = (".pdf", ".txt", ".md")
 
@@ -36,40 +36,48 @@ def corpus_files(corpus_dir: Path) -> tuple[list[Path], list[str]]:
     return files, warnings
 
 
+class ManifestEntry(BaseModel):
+    """One ``[[source]]`` table: a report's bibliographic facts as its curator wrote them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    file: str = Field(min_length=1, description="File name in the corpus folder.")
+    title: str = Field(min_length=1)
+    authors: list[str] = []
+    publisher: str | None = None
+    year: int | None = None
+    kind: str | None = None
+    notes: str | None = Field(None, description="For curators; not shown to users.")
+
+    def meta(self) -> SourceMeta:
+        fields = self.model_dump(exclude={"file", "notes"})
+        return SourceMeta(doc_id=self.file, from_manifest=True, **fields)
+
+
+class Manifest(BaseModel):
+    """The whole ``sources.toml``: each report listed once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: list[ManifestEntry] = []
+
+    @model_validator(mode="after")
+    def _each_file_once(self) -> Manifest:
+        seen: set[str] = set()
+        for number, entry in enumerate(self.source, start=1):
+            if entry.file in seen:
+                raise ValueError(f"[[source]] entry {number} repeats file {entry.file!r}")
+            seen.add(entry.file)
+        return self
+
+
 def load_manifest(corpus_dir: Path, manifest_name: str) -> dict[str, SourceMeta]:
     """Manifest entries keyed by file name; a missing manifest is not an error (metadata is then inferred)."""
     path = corpus_dir / manifest_name
     if not path.exists():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{path}: not valid TOML ({exc})") from exc
-    entries = data.get("source", [])
-    if not isinstance(entries, list):
-        raise ManifestError(f"{path}: 'source' must be an array of tables ([[source]])")
-    metas: dict[str, SourceMeta] = {}
-    for i, entry in enumerate(entries, start=1):
-        meta = _entry_meta(path, i, entry)
-        if meta.doc_id in metas:
-            raise ManifestError(f"{path}: [[source]] entry {i} repeats file {meta.doc_id!r}")
-        metas[meta.doc_id] = meta
-    return metas
-
-
-def _entry_meta(path: Path, index: int, entry: object) -> SourceMeta:
-    label = f"{path}: [[source]] entry {index}"
-    if not isinstance(entry, dict):
-        raise ManifestError(f"{label} is not a table")
-    file = entry.get("file")
-    if not isinstance(file, str) or not file.strip():
-        raise ManifestError(f"{label} has no 'file'")
-    fields = {k: v for k, v in entry.items() if k in SourceMeta.model_fields and k != "doc_id"}
-    try:
-        return SourceMeta(doc_id=file, from_manifest=True, **fields)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ManifestError(f"{label} ({file}): {problems}") from exc
+    manifest = load_toml(path, Manifest, ManifestError, entry_key="file")
+    return {entry.file: entry.meta() for entry in manifest.source}
 
 
 def infer_meta(path: Path) -> SourceMeta:

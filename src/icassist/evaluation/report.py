@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Strict, model_validator
 
 from icassist.evaluation.metrics import METRICS, QuestionScore
 from icassist.evaluation.questions import Question
+from icassist.evaluation.results import ResultRow
+from icassist.toml_files import load_toml
 
 Metrics = Mapping[str, float | int | None]
 TYPE_COLUMNS = ["recall_at_k", "mrr", "quote_coverage_at_k", "citation_support", "key_fact_recall"]
@@ -21,7 +24,7 @@ class PipelineRun:
     """One pipeline's results over a question file: stored rows, per-question scores and aggregates."""
 
     name: str
-    rows: list[dict[str, Any]]
+    rows: list[ResultRow]
     scores: list[QuestionScore]
     overall: dict[str, float | int | None]
     by_type: dict[str, dict[str, float | int | None]]
@@ -31,28 +34,36 @@ class ThresholdError(ValueError):
     """A thresholds file that cannot be used as written."""
 
 
+Bound = Annotated[float, Strict()]  # 0.8 or 5, never true or "high"
+
+
+class Thresholds(BaseModel):
+    """A thresholds file: `[minimum]` and `[maximum]` tables of metric → bound, each metric under its direction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    minimum: dict[str, Bound] = {}
+    maximum: dict[str, Bound] = {}
+
+    @model_validator(mode="after")
+    def _known_metrics_in_their_direction(self) -> Thresholds:
+        for direction, table in (("minimum", self.minimum), ("maximum", self.maximum)):
+            for name in table:
+                info = METRICS.get(name)
+                if info is None:
+                    raise ValueError(f"[{direction}]: unknown metric {name!r}; known: {', '.join(METRICS)}")
+                if info.higher_is_better != (direction == "minimum"):
+                    expected = "minimum" if info.higher_is_better else "maximum"
+                    raise ValueError(f"{name} belongs under [{expected}], not [{direction}]")
+        return self
+
+
 def load_thresholds(path: Path) -> dict[str, tuple[str, float]]:
-    """`[minimum]` and `[maximum]` tables of metric → bound; the direction must match the metric's."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ThresholdError(f"{path}: {exc}") from exc
-    unknown_tables = set(data) - {"minimum", "maximum"}
-    if unknown_tables:
-        raise ThresholdError(f"{path}: only [minimum] and [maximum] tables are allowed, not {sorted(unknown_tables)}")
-    thresholds: dict[str, tuple[str, float]] = {}
-    for direction, table in data.items():
-        for name, bound in table.items():
-            info = METRICS.get(name)
-            if info is None:
-                raise ThresholdError(f"{path}: unknown metric {name!r}; known: {', '.join(METRICS)}")
-            if info.higher_is_better != (direction == "minimum"):
-                expected = "minimum" if info.higher_is_better else "maximum"
-                raise ThresholdError(f"{path}: {name} belongs under [{expected}], not [{direction}]")
-            if not isinstance(bound, int | float) or isinstance(bound, bool):
-                raise ThresholdError(f"{path}: {name} = {bound!r} is not a number")
-            thresholds[name] = (direction, float(bound))
-    return thresholds
+    thresholds = load_toml(path, Thresholds, ThresholdError)
+    return {
+        **{name: ("minimum", bound) for name, bound in thresholds.minimum.items()},
+        **{name: ("maximum", bound) for name, bound in thresholds.maximum.items()},
+    }
 
 
 def check_thresholds(metrics: Metrics, thresholds: Mapping[str, tuple[str, float]]) -> list[str]:
@@ -128,7 +139,7 @@ def worst_misses(
 ) -> list[str]:
     """The answerable questions that went worst (gold quotes not retrieved, then refused), with what came back."""
     by_id = {q.id: q for q in questions}
-    rows = {row["id"]: row for row in system.rows}
+    rows = {row.id: row for row in system.rows}
     base_scores = {s.id: s for s in baseline.scores} if baseline else {}
     misses = [s for s in system.scores if s.answerable and (s.quote_coverage != 1.0 or s.refused or s.error)]
     lines: list[str] = []
@@ -138,11 +149,11 @@ def worst_misses(
         lines.append(f"- gold sources: {', '.join(question.sources)}")
         for quote, found in zip(question.quotes, score.found_quotes, strict=True):
             lines.append(f"- {'found' if found else '**missed**'} gold quote: “{_clip(quote, 160)}”")
-        lines.append(f"- retrieved instead (top {min(3, len(row['retrieved']))}):")
-        for hit in row["retrieved"][:3]:
-            lines.append(f"  {hit['rank']}. `{hit['source']}` ({hit['score']:.3f}) — {_clip(hit['text'], 160)}")
-        outcome = f"error: {row['error']}" if row.get("error") else "refused" if row["refused"] else "answered"
-        lines.append(f"- {outcome}: {_clip(row['answer'], 240)}")
+        lines.append(f"- retrieved instead (top {min(3, len(row.retrieved))}):")
+        for hit in row.retrieved[:3]:
+            lines.append(f"  {hit.rank}. `{hit.source}` ({hit.score:.3f}) — {_clip(hit.text, 160)}")
+        outcome = f"error: {row.error}" if row.error else "refused" if row.refused else "answered"
+        lines.append(f"- {outcome}: {_clip(row.answer, 240)}")
         if score.id in base_scores:
             other = base_scores[score.id]
             lines.append(
@@ -155,9 +166,9 @@ def worst_misses(
 
 def unanswerable_answered(questions: Sequence[Question], run: PipelineRun) -> list[str]:
     by_id = {q.id: q for q in questions}
-    rows = {row["id"]: row for row in run.rows}
+    rows = {row.id: row for row in run.rows}
     wrong = [s for s in run.scores if not s.answerable and not s.refused]
-    return [f"- {s.id}: {_clip(by_id[s.id].question, 120)} → {_clip(rows[s.id]['answer'], 160)}" for s in wrong]
+    return [f"- {s.id}: {_clip(by_id[s.id].question, 120)} → {_clip(rows[s.id].answer, 160)}" for s in wrong]
 
 
 def render_report(

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from icassist.evaluation.metrics import Evidence, Outcome, aggregate, by_type, reachable, score_question
+from icassist.evaluation.metrics import Evidence, aggregate, by_type, reachable, score_question
 from icassist.evaluation.questions import Question, QuestionFileError, check_quotes, load_questions
 from icassist.evaluation.report import (
     PipelineRun,
@@ -26,6 +26,7 @@ from icassist.evaluation.report import (
     log_entry,
     render_report,
 )
+from icassist.evaluation.results import ResultRow, write_results
 from icassist.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -68,69 +69,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def result_row(question: Question, answer: Answer | None, latency_s: float, error: str | None = None) -> dict[str, Any]:
-    """One results.jsonl line; offsets and chunk ids are kept so metrics can be recomputed from the file alone."""
-    row: dict[str, Any] = {
-        "id": question.id,
-        "type": question.type,
-        "question": question.question,
-        "answer": answer.text if answer else "",
-        "refused": answer.refused if answer else False,
-        "citations": [],
-        "retrieved": [],
-        "latency_s": round(latency_s, 4),
-        "error": error,
-    }
-    if answer is None:
-        return row
-    offsets = {p.chunk.chunk_id: (p.chunk.char_start, p.chunk.char_end) for p in answer.retrieved}
-    for c in answer.citations:
-        start, end = offsets.get(c.chunk.chunk_id, (None, None))
-        row["citations"].append(
-            {
-                "n": c.n,
-                "source": c.chunk.doc_id,
-                "title": c.chunk.title,
-                "section": c.chunk.section,
-                "page": c.chunk.page_label,
-                "text": c.chunk.text,
-                "chunk_id": c.chunk.chunk_id,
-                "char_start": start,
-                "char_end": end,
-            }
-        )
-    for rank, p in enumerate(answer.retrieved, start=1):
-        row["retrieved"].append(
-            {
-                "rank": rank,
-                "source": p.chunk.doc_id,
-                "text": p.chunk.text,
-                "score": round(p.score, 6),
-                "chunk_id": p.chunk.chunk_id,
-                "char_start": p.chunk.char_start,
-                "char_end": p.chunk.char_end,
-            }
-        )
-    return row
-
-
-def outcome_from_row(row: dict[str, Any]) -> Outcome:
-    def evidence(item: dict[str, Any]) -> Evidence:
-        return Evidence(item["source"], item["text"], item.get("char_start"), item.get("char_end"))
-
-    return Outcome(
-        answer=row["answer"],
-        refused=row["refused"],
-        retrieved=[evidence(r) for r in row["retrieved"]],
-        citations=[evidence(c) for c in row["citations"]],
-        latency_s=row["latency_s"],
-        error=row.get("error"),
-    )
-
-
-def run_questions(
-    questions: Sequence[Question], answer: Callable[[Question], Answer], label: str
-) -> list[dict[str, Any]]:
+def run_questions(questions: Sequence[Question], answer: Callable[[Question], Answer], label: str) -> list[ResultRow]:
     """Answer each question, timing it; one failing question is recorded as an error rather than ending the run."""
     rows = []
     for i, question in enumerate(questions, start=1):
@@ -139,14 +78,14 @@ def run_questions(
             result, error = answer(question), None
         except Exception as exc:  # recorded per question and counted by the `errors` metric
             result, error = None, f"{type(exc).__name__}: {exc}"
-        rows.append(result_row(question, result, time.perf_counter() - started, error))
+        rows.append(ResultRow.of(question, result, time.perf_counter() - started, error))
         if i % 10 == 0 or i == len(questions):
             print(f"eval {label}: {i}/{len(questions)}", file=sys.stderr, flush=True)
     return rows
 
 
-def score_run(name: str, questions: Sequence[Question], rows: list[dict[str, Any]], k: int) -> PipelineRun:
-    scores = [score_question(q, outcome_from_row(r), k) for q, r in zip(questions, rows, strict=True)]
+def score_run(name: str, questions: Sequence[Question], rows: list[ResultRow], k: int) -> PipelineRun:
+    scores = [score_question(q, r.outcome(), k) for q, r in zip(questions, rows, strict=True)]
     return PipelineRun(name, rows, scores, aggregate(scores), by_type(scores))
 
 
@@ -166,10 +105,6 @@ def git_state(root: Path) -> str:
 
     commit = git("rev-parse", "--short", "HEAD") or "no commit"
     return f"{commit}{' + uncommitted changes' if git('status', '--porcelain') else ''}"
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
 
 
 def append_log(
@@ -231,7 +166,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
     system_rows = run_questions(
         questions, lambda q: assistant.ask(q.question, history=list(q.history) or None), "system"
     )
-    write_jsonl(args.out / "results.jsonl", system_rows)
+    write_results(args.out / "results.jsonl", system_rows)
     system = score_run("system", questions, system_rows, k)
     index = [Evidence(c.doc_id, c.text, c.char_start, c.char_end) for c in assistant.store.chunks()]
     reach = {"gold quotes in system index": index_reachability(questions, index)}
@@ -243,7 +178,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
         baseline_rows = run_questions(
             questions, lambda q: assistant.answer_with(q.question, tutorial.retrieve(q.question, k)), "baseline"
         )
-        write_jsonl(args.out / "baseline-results.jsonl", baseline_rows)
+        write_results(args.out / "baseline-results.jsonl", baseline_rows)
         baseline = score_run("baseline", questions, baseline_rows, k)
         index = [Evidence(c.doc_id, c.text, c.char_start, c.char_end) for c in tutorial.chunks()]
         reach["gold quotes in baseline index"] = index_reachability(questions, index)
