@@ -105,7 +105,7 @@ def recall_at(assistant: Any, question: Any, query: str, k: int) -> float:
 
 
 def followups(assistant: Any, questions: list[Any], use_llm: bool, k: int = 5) -> dict[str, Any]:
-    from icassist.chat_models import ChatXLlama
+    from icassist.chat_models import LocalLlama
     from icassist.conversation import condensed_query, heuristic_query
 
     before = load_avg()
@@ -120,8 +120,9 @@ def followups(assistant: Any, questions: list[Any], use_llm: bool, k: int = 5) -
 
         path = QWEN if QWEN.is_file() else smollm2_path()
         if path is not None:
-            with ChatXLlama(model_path=path, n_ctx=2048, n_threads=1, max_tokens=48) as model:
-                result["condense_model"] = model.name_for_display
+            with LocalLlama(path, n_ctx=2048, n_threads=1) as llama:
+                model = llama.chat_model(max_tokens=48)
+                result["condense_model"] = llama.display_name
                 seconds = []
                 for q, row in zip(questions, rows, strict=True):
                     started = time.perf_counter()

