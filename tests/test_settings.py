@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from icassist.settings import CorpusSettings, Settings
+
+
+@pytest.fixture(autouse=True)
+def no_icassist_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other tests' fixtures point ICASSIST_* at their stores; these tests read the defaults."""
+    for name in [n for n in os.environ if n.startswith("ICASSIST_")]:
+        monkeypatch.delenv(name)
 
 
 def test_relative_paths_are_taken_from_home(tmp_path: Path) -> None:
@@ -19,7 +27,6 @@ def test_relative_paths_are_taken_from_home(tmp_path: Path) -> None:
 
 def test_home_defaults_to_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ICASSIST_HOME", raising=False)
     assert Settings().corpus.dir == tmp_path.resolve() / "corpus"
 
 
