@@ -52,7 +52,7 @@ class ResultRow(BaseModel):
         row = cls(id=question.id, type=question.type, question=question.question, latency_s=round(latency_s, 4))
         if answer is None:
             return row.model_copy(update={"error": error})
-        offsets = {p.chunk.chunk_id: (p.chunk.char_start, p.chunk.char_end) for p in answer.retrieved}
+        retrieved_ids = {p.chunk.chunk_id for p in answer.retrieved}  # offsets only for passages the run retrieved
         cited = [
             CitedRow(
                 n=c.n,
@@ -62,8 +62,8 @@ class ResultRow(BaseModel):
                 page=c.chunk.page_label,
                 text=c.chunk.text,
                 chunk_id=c.chunk.chunk_id,
-                char_start=offsets.get(c.chunk.chunk_id, (None, None))[0],
-                char_end=offsets.get(c.chunk.chunk_id, (None, None))[1],
+                char_start=c.chunk.char_start if c.chunk.chunk_id in retrieved_ids else None,
+                char_end=c.chunk.char_end if c.chunk.chunk_id in retrieved_ids else None,
             )
             for c in answer.citations
         ]
