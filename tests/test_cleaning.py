@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from icassist.ingest.cleaning import Cleaned, clean, clean_pages
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -124,43 +122,6 @@ def test_csu_markdown_headings_levels_and_markup_removed() -> None:
     assert not c.pages
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        (
-            "Partners achieved better integra-\ntion of services. Integration matters.\n",
-            "better integration of services",
-        ),
-        ("Their sense of well-\nbeing improved a great deal over the two years of the study period.\n", "well-being"),
-        ("The review of sup-\nport for carers showed that integrated support helps.\n", "review of support"),
-    ],
-)
-def test_hyphenation(raw: str, expected: str) -> None:
-    assert expected in clean(raw).text
-
-
-def test_line_breaks_become_spaces_never_glue() -> None:
-    raw = (
-        "The Department of Health commissioned the Health Research Board to undertake two reviews of the\n"
-        "international evidence in relation to mechanisms.\n"
-    )
-    assert "of the international evidence" in clean(raw).text
-
-
-def test_numbered_headings_and_sentences_are_not_headings() -> None:
-    raw = (
-        "Intro text that is long enough to count as a paragraph line in this small example document.\n\n"
-        "5 Benefits of integrated care\n\n"
-        "Integrated care has been linked with fewer emergency admissions in several evaluations of schemes.\n\n"
-        "5.2 Pooled budgets\n\n"
-        "Pooled budgets let partners combine money for a shared purpose and were used widely in England.\n\n"
-        "This is a sentence.\n\n"
-        "Short line\nthat continues the sentence without being a heading at all in the source text.\n"
-    )
-    c = clean(raw)
-    assert [(h.level, h.title) for h in c.headings] == [(1, "5 Benefits of integrated care"), (2, "5.2 Pooled budgets")]
-
-
 def test_clean_pages_strips_repeated_furniture_and_keeps_labels() -> None:
     pages = [
         (label, f"Integrated care report\n{body}\nPage {n} of 3")
@@ -176,10 +137,3 @@ def test_clean_pages_strips_repeated_furniture_and_keeps_labels() -> None:
         ("1", "Beta text on the second page."),
         ("2", "Gamma text."),
     ]
-
-
-def test_figure_debris_dropped() -> None:
-    raw = (
-        "Care pathway figure\n\nti\ne\nn\nt\np\na\nth\n\nThe main barrier to integrated care is information sharing.\n"
-    )
-    assert clean(raw).text == "Care pathway figure\n\nThe main barrier to integrated care is information sharing."

@@ -1,0 +1,42 @@
+"""A report's contents list: removed from the text, kept as (title → first page) for pages and heading levels."""
+
+from __future__ import annotations
+
+import re
+
+from icassist.ingest.lines import Line, title_key
+
+_CONTENTS_TITLE = re.compile(r"^(table of )?contents$", re.I)
+_CONTENTS_ENTRY = re.compile(r"^(?P<title>\S.*?)(\s*\.{3,}\s*|\s*\t\s*|\s{2,}|\s)(?P<page>\d{1,3}|[ivxlc]{1,6})$")
+DOTTED = re.compile(r"\.{4,}\s*\S{0,4}$")
+
+
+def drop_contents(lines: list[Line]) -> tuple[list[Line], dict[str, str]]:
+    """Remove 'Contents' blocks and stray dotted-leader lines, keeping their (title → page) entries."""
+    contents: dict[str, str] = {}
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if _CONTENTS_TITLE.match(ln.text):
+            j = i + 1
+            while j < len(lines) and (
+                lines[j].marker or ((m := _CONTENTS_ENTRY.match(lines[j].text)) and len(lines[j].text) < 120)
+            ):
+                if lines[j].marker:
+                    out.append(lines[j])
+                elif m is not None:
+                    contents.setdefault(title_key(m.group("title")), m.group("page"))
+                j += 1
+            if j > i + 1:
+                if j < len(lines):
+                    lines[j].blank_before = True
+                i = j
+                continue
+        if not ln.marker and DOTTED.search(ln.text) and (m := _CONTENTS_ENTRY.match(ln.text)):
+            contents.setdefault(title_key(m.group("title")), m.group("page"))
+            i += 1
+            continue
+        out.append(ln)
+        i += 1
+    return out, contents

@@ -1,0 +1,117 @@
+"""Which lines are section headings, and at what level: the section path every chunk and citation carries."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from icassist.ingest.lines import BULLET, Line, Unit, ends_sentence, title_key
+
+NUMBERED_HEADING = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z‘'\"“].{2,90})$")
+GLOSSARY = re.compile(r"^[A-Z][A-Za-z]*[A-Z][A-Z0-9&+/\-]*s?\s+\S")  # 'PACE Program of ...', 'CHCPs Community ...'
+CAPTION = re.compile(r"^(figure|fig\.|table|box|source|sources|note|notes|chart|exhibit)\b", re.I)
+_END_WORDS = {
+    "of",
+    "and",
+    "the",
+    "to",
+    "in",
+    "for",
+    "with",
+    "a",
+    "an",
+    "or",
+    "on",
+    "by",
+    "from",
+    "at",
+    "as",
+    "that",
+    "is",
+    "are",
+    "be",
+    "&",
+    "–",
+    "-",
+}
+_TOP_LEVEL = re.compile(
+    r"^(references|bibliography|glossary|appendix|appendices|annex|annexes|annexe|executive summary|summary|foreword|"
+    r"preface|contents|acknowledgements|about the authors|abbreviations|introduction)\b",
+    re.I,
+)
+
+
+def is_heading(ln: Line, prev: Unit | None, following: list[Line], width: int, *, wraps: bool) -> bool:
+    """Conservative: a false heading splits a chunk, a missed one only loses a section label.
+
+    A heading is a short title-like line that starts a block (not the tail of a wrapped sentence) and is followed
+    by prose or a list: a run of short lines is a table or a list of names, not a cascade of headings. `wraps`
+    says whether the line could carry on the previous paragraph's sentence (the paragraph reader decides that).
+    """
+    if not _title_like(ln.text, width):
+        return False
+    if wraps and ln.gap < 2:
+        return False
+    if not (ln.blank_before or ln.indented or prev is None or ends_sentence(prev.lines[-1].text)):
+        return False
+    if not following:
+        return False
+    nxt = following[0]
+    starts = nxt.text[:1]
+    if starts.islower() or starts in ",;.)+%" or (starts.isdigit() and not NUMBERED_HEADING.match(nxt.text)):
+        return False
+    prose = min(0.5 * width, 60)
+    if len(nxt.text) >= prose or BULLET.match(nxt.text) or nxt.md_level:
+        return True
+    after = following[1] if len(following) > 1 else None
+    return _title_like(nxt.text, width) and after is not None and len(after.text) >= prose
+
+
+def _title_like(text: str, width: int) -> bool:
+    if len(text) > min(90, max(30, int(width * 0.75))) or text[-1] in ".,;:!" or ", " in text or "\t" in text:
+        return False
+    if any(s in text.lower() for s in ("http", "www.", "@", "et al", "©", "√", "✓", "|", ">")) or CAPTION.match(text):
+        return False
+    words = text.split()
+    if (m := NUMBERED_HEADING.match(text)) and len(words) >= 2:
+        ok = len(words) <= 14 and words[-1].lower() not in _END_WORDS and not text[-1].isdigit()
+        question = words[-1].isdigit() and len(words) == 3 and words[1].isalpha()  # '3. Question 3'
+        return int(m.group("num").split(".")[0]) <= 20 and (ok or question)
+    if not text[:1].isupper() or len(words) > 12 or words[-1].lower() in _END_WORDS:
+        return False
+    if GLOSSARY.match(text) and not text.isupper():
+        return False  # a glossary line: 'PACE Program of All-Inclusive Care'
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 0.7 * len(text.replace(" ", "")) and not re.search(r"\d{2,}", text)
+
+
+def assign_levels(units: list[Unit], contents: dict[str, str]) -> None:
+    """Markdown: '#' count; numbered: depth; other title lines: 1, or one below the enclosing heading.
+
+    A plain title line sits under the last numbered heading; when the contents list names the top-level
+    sections, plain lines it does not list sit below them; titles used 3+ times ('Impact', 'References')
+    label a part of the section before them.
+    """
+    headings = [u for u in units if u.kind == "heading"]
+    repeats = Counter(title_key(u.text) for u in headings)
+    anchor = last = top = 0
+    for unit in headings:
+        text = unit.text
+        key = title_key(text)
+        if unit.level:
+            anchor = unit.level
+        elif m := NUMBERED_HEADING.match(text):
+            parts = [int(p) for p in m.group("num").split(".")]
+            if (len(parts) == 1 and (top == 0 or parts[0] == top + 1)) or (parts[0] == top and len(parts) > 1):
+                unit.level = anchor = len(parts)
+                top = parts[0]
+            else:  # a numbered list inside a section, not the report's section numbering
+                unit.level = min(anchor + 1, 4)
+        elif repeats[key] >= 3:
+            unit.level = min(last + 1, 4)
+        elif _TOP_LEVEL.match(text) or key in contents:
+            unit.level = anchor = 1
+        else:
+            unit.level = min(anchor + 1, 3) if anchor else 1
+        if repeats[key] < 3:
+            last = unit.level
