@@ -36,3 +36,15 @@ def test_environment_sets_home_and_absolute_paths_stay(tmp_path: Path, monkeypat
     settings = Settings(corpus=CorpusSettings(dir=Path("reports")))
     assert settings.corpus.dir == tmp_path / "reports"
     assert settings.store.path == Path("/srv/icassist/chroma")
+
+
+def test_command_line_paths_are_taken_from_the_current_folder_and_leave_the_original(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, here = tmp_path / "home", tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    settings = Settings(home=home)
+    copy = settings.with_paths("mine", None)
+    assert copy.corpus.dir == here.resolve() / "mine" and copy.store.path == home / "data" / "chroma"
+    assert settings.corpus.dir == home / "corpus"

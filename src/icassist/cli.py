@@ -17,12 +17,7 @@ from icassist.text import printable
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = get_settings().model_copy(deep=True)
-    if getattr(args, "corpus", None):
-        settings.corpus.dir = Path(args.corpus)
-    if getattr(args, "store", None):
-        settings.store.path = Path(args.store)
-    return settings
+    return get_settings().with_paths(getattr(args, "corpus", None), getattr(args, "store", None))
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

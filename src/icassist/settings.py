@@ -118,6 +118,15 @@ class Settings(BaseSettings):
         self.app = self.app.model_copy(update={"feedback_path": self.home / self.app.feedback_path})
         return self
 
+    def with_paths(self, corpus: str | Path | None = None, store: str | Path | None = None) -> Settings:
+        """A copy on another corpus folder or store, for command-line options (relative to the current folder)."""
+        copy = self.model_copy(deep=True)
+        if corpus:
+            copy.corpus.dir = Path(corpus).resolve()
+        if store:
+            copy.store.path = Path(store).resolve()
+        return copy
+
     @property
     def evals_dir(self) -> Path:
         return self.home / "evals"

@@ -57,11 +57,7 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = get_settings().model_copy(deep=True)
-    if args.corpus:
-        settings.corpus.dir = Path(args.corpus)
-    if args.store:
-        settings.store.path = Path(args.store)
+    settings = get_settings().with_paths(args.corpus, args.store)
     if args.k:
         settings.retrieval.k = args.k
     if args.answerer:
