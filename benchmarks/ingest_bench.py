@@ -196,7 +196,7 @@ def probe(threads: int) -> None:
     from icassist.settings import EmbeddingSettings
 
     t0 = time.perf_counter()
-    embeddings = LocalEmbeddings(EmbeddingSettings(torch_threads=threads))
+    embeddings = LocalEmbeddings(EmbeddingSettings(threads=threads, query_backend="sentence-transformers"))
     embeddings.embed_query("warm-up")
     load_s = time.perf_counter() - t0
     words = (CORPUS / "kingsfund-2010-clinical-and-service-integration.txt").read_text(encoding="utf-8").split()

@@ -21,7 +21,7 @@ from icassist.ingest.chunking import chunk_document
 from icassist.ingest.readers import UnreadableDocument, read_bytes, read_document
 from icassist.ingest_lease import IngestLease
 from icassist.manifest import corpus_files, infer_meta, load_manifest
-from icassist.records import SourceMeta
+from icassist.records import Chunk, SourceMeta
 from icassist.settings import Settings
 from icassist.store import Store, StoredRecord
 
@@ -189,10 +189,12 @@ def _ingest_leased(
             report.warnings.append(
                 f"kept {name}: another corpus folder added it ({added_by}); remove it there, or pass --prune"
             )
-    if report.changed or (rebuild and (kept or fresh)):
+    missing_windows = any(not _complete(r, _windows(r.chunk, store)) for r in kept)  # a store from before windows
+    if report.changed or missing_windows or (rebuild and (kept or fresh)):
         _write_collection(store, lease, kept, fresh, {} if rebuild else existing, report, progress)
     status = store.status()
     report.chunks = status.chunks if status else 0
+    store.embeddings.prepare_queries()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -206,21 +208,44 @@ def _write_collection(
     report: IngestReport,
     progress: bool,
 ) -> None:
-    known = {r.chunk.content_hash: r.embedding for records in existing.values() for r in records}
-    to_embed = list({r.chunk.content_hash: r.chunk for r in fresh if r.chunk.content_hash not in known}.values())
+    """Embed only what no stored vector covers (a chunk's head or any of its tail windows), then flip to it."""
+    expected = {r.chunk.content_hash: _windows(r.chunk, store) for r in kept + fresh}
+    known = {
+        r.chunk.content_hash: (r.embedding, r.windows)
+        for records in existing.values()
+        for r in records
+        if _complete(r, expected.get(r.chunk.content_hash, []))
+    }
+    to_embed = list({r.chunk.content_hash: r.chunk for r in kept + fresh if r.chunk.content_hash not in known}.values())
+    texts = [(c.content_hash, text) for c in to_embed for text in [c.embed_text, *expected[c.content_hash]]]
+    vectors: dict[str, list[list[float]]] = {}
     batch = store.embeddings.settings.batch_size
-    with tqdm(total=len(to_embed), desc="embedding", unit="chunk", disable=not progress or not to_embed) as bar:
-        for start in range(0, len(to_embed), batch):
+    with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not progress or not texts) as bar:
+        for start in range(0, len(texts), batch):
             lease.renew()
-            pending = to_embed[start : start + batch]
-            vectors = store.embeddings.embed_documents([c.embed_text for c in pending])
-            for chunk, vector in zip(pending, vectors, strict=True):
-                known[chunk.content_hash] = vector
+            pending = texts[start : start + batch]
+            embedded = store.embeddings.embed_documents([text for _, text in pending])
+            for (content, _), vector in zip(pending, embedded, strict=True):
+                vectors.setdefault(content, []).append(vector)
             bar.update(len(pending))
+    known.update({content: (head, tuple(tail)) for content, (head, *tail) in vectors.items()})
     report.embedded = len(to_embed)
-    report.reused_embeddings = len(fresh) - len(to_embed)
+    report.reused_embeddings = sum(r.chunk.content_hash not in vectors for r in fresh)
 
-    records = kept + [replace(r, embedding=known[r.chunk.content_hash]) for r in fresh]
+    records = [
+        replace(r, embedding=known[r.chunk.content_hash][0], windows=known[r.chunk.content_hash][1])
+        for r in kept + fresh
+    ]
     collection = store.write(records)
     lease.renew(force=True)  # the last check before the flip: a run that lost its lease never makes its work live
     store.activate(collection, documents=len({r.chunk.doc_id for r in records}), chunks=len(records))
+
+
+def _windows(chunk: Chunk, store: Store) -> list[str]:
+    settings = store.embeddings.settings
+    return chunk.tail_windows(settings.window_words, settings.window_stride)
+
+
+def _complete(record: StoredRecord, windows: list[str]) -> bool:
+    """Whether a stored record has every vector the current settings want (head, and one per tail window)."""
+    return bool(record.embedding) and len(record.windows) == len(windows)

@@ -30,7 +30,7 @@ def test_vectors_are_unit_384d_and_deterministic(embeddings: LocalEmbeddings) ->
     assert all(math.isclose(math.fsum(x * x for x in v), 1.0, abs_tol=1e-5) for v in vectors)
     again = embeddings.embed_documents(texts)
     assert all(a == pytest.approx(b, abs=1e-6) for a, b in zip(again, vectors, strict=True))
-    assert embeddings.embed_query(SENTENCE) == pytest.approx(vectors[0], abs=1e-5)  # batch padding changes nothing
+    assert embeddings.embed_documents([SENTENCE])[0] == pytest.approx(vectors[0], abs=1e-5)  # padding changes nothing
     assert embeddings.embed_documents([]) == []
     assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "1"
 

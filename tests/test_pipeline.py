@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import signal
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from icassist.ingest.pipeline import IngestReport, ingest
 from icassist.manifest import load_manifest
 from icassist.records import Chunk
 from icassist.settings import Settings
-from icassist.store import Store, StoredRecord
+from icassist.store import Store, StoredRecord, windows_name
 from tests.conftest import (
     CHE,
     CSU,
@@ -48,6 +49,11 @@ def _records(settings: Settings, embeddings: LocalEmbeddings) -> dict[str, Store
 
 def _collections(store: Store) -> list[str]:
     return sorted(c if isinstance(c, str) else c.name for c in store.client.list_collections())
+
+
+def _live(collection: str) -> list[str]:
+    """What a store holds after an ingest: the active collection, its tail-window vectors, the pointer."""
+    return sorted([collection, windows_name(collection), "icassist-meta"])
 
 
 def _nearest(store: Store, query: list[float]) -> list[str]:
@@ -125,7 +131,7 @@ def test_incremental_reingest(settings: Settings, embeddings: LocalEmbeddings) -
     assert (again.embedded, again.reused_embeddings, again.ingested) == (0, 0, [])
     assert sorted(again.unchanged) == sorted([*EXCERPTS, PDF_NAME])
     assert store.status() == status  # same collection, same ingested_at
-    assert _collections(store) == sorted([status.collection, "icassist-meta"])
+    assert _collections(store) == _live(status.collection)
     assert _records(settings, embeddings).keys() == before.keys()
 
     # edit the end of one report: only it is re-chunked; its unchanged chunks reuse their vectors
@@ -148,7 +154,7 @@ def test_incremental_reingest(settings: Settings, embeddings: LocalEmbeddings) -
     assert any("Torbay" in after[i].chunk.text for i in new_ids)
     new_status = store.status()
     assert new_status is not None and new_status.collection != status.collection
-    assert _collections(store) == sorted([new_status.collection, "icassist-meta"])  # the old one is dropped
+    assert _collections(store) == _live(new_status.collection)  # the old one (and its windows) is dropped
 
     # remove a report: its chunks go
     (settings.corpus.dir / CHE).unlink()
@@ -164,6 +170,30 @@ def test_incremental_reingest(settings: Settings, embeddings: LocalEmbeddings) -
     rebuilt = _ingest(settings, embeddings, rebuild=True)
     assert rebuilt.embedded == rebuilt.chunks == len(remaining) and rebuilt.reused_embeddings == 0
     assert _records(settings, embeddings).keys() == remaining.keys()
+
+
+def test_long_chunks_get_tail_window_vectors_and_an_older_store_is_completed(
+    settings: Settings, embeddings: LocalEmbeddings
+) -> None:
+    _ingest(settings, embeddings)
+    records = _records(settings, embeddings)
+    words, stride = settings.embedding.window_words, settings.embedding.window_stride
+    wanted = {i: r.chunk.tail_windows(words, stride) for i, r in records.items()}
+    assert any(wanted.values()) and not all(wanted.values())
+    assert {i: len(r.windows) for i, r in records.items()} == {i: len(w) for i, w in wanted.items()}
+    long = next(i for i, w in wanted.items() if w)
+    assert records[long].windows[-1] == pytest.approx(embeddings.embed_documents([wanted[long][-1]])[0], abs=1e-5)
+
+    # a store written before windows existed: the next ingest adds them without re-reading any report
+    store = Store(settings, embeddings)
+    older = store.write([replace(r, windows=()) for r in records.values()])
+    store.activate(older, documents=len({r.chunk.doc_id for r in records.values()}), chunks=len(records))
+    completed = _ingest(settings, embeddings)
+    assert completed.ingested == [] and completed.embedded == sum(1 for w in wanted.values() if w)
+    assert {i: len(r.windows) for i, r in _records(settings, embeddings).items()} == {
+        i: len(w) for i, w in wanted.items()
+    }
+    assert _ingest(settings, embeddings).embedded == 0
 
 
 # ---------------------------------------------------------------- bad input
@@ -323,6 +353,6 @@ def test_killed_ingest_leaves_previous_store_answering(settings: Settings, embed
     assert report.ingested == [CSU] and report.failed == []
     new_status = store.status()
     assert new_status is not None and new_status.chunks == first.chunks + report.embedded
-    assert _collections(store) == sorted([new_status.collection, "icassist-meta"])
+    assert _collections(store) == _live(new_status.collection)
     assert leftover.name not in _collections(store)
     assert "partial" not in _records(settings, embeddings)

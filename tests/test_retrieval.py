@@ -95,3 +95,24 @@ def test_dense_candidates_are_the_exact_nearest_chunks(retriever: HybridRetrieve
         assert abs(similarities[retriever.corpus.index[chunk_id]] - similarity) < 1e-4
     top = {retriever.corpus.chunks[i].chunk_id for i in np.argsort(-similarities)[:5]}
     assert top == set(chroma)
+
+
+def test_sentences_in_long_chunks_tails_lift_them_and_chunks_without_windows_keep_their_score(
+    retriever: HybridRetriever,
+) -> None:
+    """MiniLM reads ~200 words: the tail windows let a question about a chunk's last sentences find that chunk."""
+    corpus = retriever.corpus
+    rows = sorted(set(corpus.owners.tolist()))
+    tails = [" ".join(corpus.chunks[row].text.split()[-25:]) for row in rows]  # words past the embedder's horizon
+    queries = np.asarray(retriever.store.embeddings.embed_documents(tails), dtype=np.float32)
+    without = np.setdiff1d(np.arange(len(corpus.chunks)), corpus.owners)
+    assert len(rows) >= 3 and len(without)
+    rank_head = rank_whole = lifted = 0
+    for row, query in zip(rows, queries, strict=True):
+        head_only, read_whole = corpus.vectors @ query, corpus.similarities(query)
+        assert (read_whole >= head_only).all()
+        lifted += bool(read_whole[row] > head_only[row])
+        assert np.allclose(read_whole[without], head_only[without])
+        rank_head += int((head_only > head_only[row]).sum())
+        rank_whole += int((read_whole > read_whole[row]).sum())
+    assert rank_whole < rank_head and lifted > len(rows) / 2

@@ -9,9 +9,10 @@ import pytest
 
 from icassist.embeddings import LocalEmbeddings
 from icassist.ingest.pipeline import ingest
+from icassist.records import Chunk
 from icassist.retrieval import HybridRetriever
 from icassist.settings import Settings
-from icassist.store import ModelMismatch, Store, StoreMissing
+from icassist.store import ModelMismatch, Store, StoredRecord, StoreMissing, windows_name
 from tests.conftest import (
     CHE,
     CHROMA,
@@ -46,13 +47,13 @@ def test_collection_embeds_with_local_model(ingested: Ingested, embeddings: Loca
     question = "Did pooled budgets reduce hospital admissions?"
     by_text = collection.query(query_texts=[question], n_results=5, include=["distances"])
     by_vector = collection.query(
-        query_embeddings=[embeddings.embed_query(question)], n_results=5, include=["distances"]
+        query_embeddings=embeddings.embed_documents([question]), n_results=5, include=["distances"]
     )
     assert by_text["ids"] == by_vector["ids"]
     assert by_text["distances"][0] == pytest.approx(by_vector["distances"][0], abs=1e-6)
     # and the vector Chroma made for the text is LocalEmbeddings' own
     made = collection._embedding_function([question])  # the function Chroma calls for query_texts / documents
-    assert list(made[0]) == pytest.approx(embeddings.embed_query(question), abs=1e-6)
+    assert list(made[0]) == pytest.approx(embeddings.embed_documents([question])[0], abs=1e-6)
 
 
 def test_snapshot_is_the_pointer_and_its_collection(ingested: Ingested, embeddings: LocalEmbeddings) -> None:
@@ -126,3 +127,23 @@ def test_drop_inactive_spares_collections_of_another_prefix(tmp_path: Path, embe
     assert staging.status() == staging_active
     names = {c if isinstance(c, str) else c.name for c in main.client.list_collections()}
     assert {staging_active.collection, "icassist-staging-meta"} <= names
+
+
+def test_tail_windows_are_stored_beside_their_collection_and_read_back_in_order(
+    tmp_path: Path, embeddings: LocalEmbeddings
+) -> None:
+    store = Store(make_settings(tmp_path / "corpus", tmp_path / "store"), embeddings)
+    chunk = Chunk(chunk_id="r.txt:0:a", doc_id="r.txt", title="R", char_start=0, char_end=4, text="text")
+    short = chunk.model_copy(update={"chunk_id": "r.txt:5:b"})
+    windows = ([1.0] + [0.0] * 383, [0.0, 1.0] + [0.0] * 382)
+    first = store.write([StoredRecord(chunk, "h", [0.5] * 384, windows=windows), StoredRecord(short, "h", [0.5] * 384)])
+    store.activate(first, documents=1, chunks=2)
+    _, records = store.snapshot()
+    assert {r.chunk.chunk_id: len(r.windows) for r in records} == {"r.txt:0:a": 2, "r.txt:5:b": 0}
+    assert next(r for r in records if r.windows).windows == windows
+
+    second = store.write([StoredRecord(chunk, "h", [0.5] * 384, windows=windows[:1])])
+    store.activate(second, documents=1, chunks=1)
+    names = {c if isinstance(c, str) else c.name for c in store.client.list_collections()}
+    assert windows_name(first.name) not in names and windows_name(second.name) in names
+    assert [len(r.windows) for r in store.snapshot()[1]] == [1]

@@ -10,13 +10,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from typing import Protocol
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING, Protocol
 
 from icassist import prompts
 from icassist.answering.extractive import ExtractiveAnswerer
-from icassist.answering.generative import GenerativeAnswerer
 from icassist.answering.refusal import accepts, assess, refusal_text
 from icassist.answering.validation import check
 from icassist.conversation import condensed_query, heuristic_query
@@ -25,6 +22,9 @@ from icassist.records import Answer, Filters, Passage, Turn
 from icassist.retrieval import HybridRetriever
 from icassist.settings import Settings, get_settings
 from icassist.store import Store
+
+if TYPE_CHECKING:  # langchain's model classes cost ~0.4 s to import; the extractive default never needs them
+    from langchain_core.language_models import BaseChatModel
 
 
 class EmptyQuestion(ValueError):
@@ -53,7 +53,11 @@ class Assistant:
         self.settings = settings or get_settings()
         self.store = Store(self.settings)
         self.store.active()  # a missing or stale store fails here, with the command that fixes it
+        # the query embedder loads in native code while the keyword index is built here (~0.4 s off a cold start)
+        warming = threading.Thread(target=self.store.embeddings.prepare_queries, name="icassist-embedder", daemon=True)
+        warming.start()
         self.retriever = HybridRetriever(self.store, self.settings.retrieval)
+        warming.join()
         self._reloading = threading.Lock()
         self.chat_model = chat_model or self._configured_chat_model()
         self.answerer = self._answerer()
@@ -67,6 +71,7 @@ class Assistant:
 
     def _answerer(self) -> Answerer:
         if self.settings.answer.answerer == "generative" and self.chat_model is not None:
+            from icassist.answering.generative import GenerativeAnswerer
             from icassist.chat_models import LocalChatModel, describe
 
             model = self.chat_model  # a model handed in is not in the settings: name it from the model itself

@@ -7,12 +7,13 @@ with one configured, the model condenses the conversation into a standalone ques
 from __future__ import annotations
 
 import re
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from typing import TYPE_CHECKING
 
 from icassist import prompts
 from icassist.records import Turn
+
+if TYPE_CHECKING:  # langchain's model classes cost ~0.4 s to import; only a configured model needs them
+    from langchain_core.language_models import BaseChatModel
 from icassist.text import MARKER, STOPWORDS
 
 _NAME = re.compile(r"\b[A-Z][A-Za-z'’\-]{2,}")
@@ -39,6 +40,8 @@ def heuristic_query(question: str, history: list[Turn], turns: int) -> str:
 
 def condensed_query(question: str, history: list[Turn], model: BaseChatModel, turns: int) -> str:
     """The model's standalone rewrite, from the last `turns` exchanges; the heuristic query if it gives nothing."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     if not history:
         return question
     transcript = "\n".join(f"{t.role}: {t.content}" for t in history[-2 * turns :])

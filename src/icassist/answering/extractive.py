@@ -14,8 +14,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from icassist.answering.fragments import fragment_reason, strip_footnote_marks
 from icassist.embeddings import LocalEmbeddings
 from icassist.gazetteer import ProgrammeTagger
@@ -145,7 +143,7 @@ class ExtractiveAnswerer:
         return found[: self.settings.semantic_candidates]
 
     def _add_semantic(self, question: str, candidates: list[Candidate]) -> None:
-        vectors = np.asarray(self.embeddings.embed_documents([question] + [c.text for c in candidates]))
+        vectors = self.embeddings.embed_for_query([question] + [c.text for c in candidates])
         for candidate, similarity in zip(candidates, vectors[1:] @ vectors[0], strict=True):
             candidate.semantic = float(similarity)
 
