@@ -30,8 +30,9 @@ def _flat(text: str) -> str:
 
 
 def _quotable(text: str) -> str:
-    """The passage as the answerer may quote it: less the report's [n] marks, footnote numbers and list bullets."""
-    return _flat(strip_footnote_marks(re.sub(r"(?m)^\s*[•\-–*·▪]\s+", "", strip_markers(text))))
+    """The passage as the answerer may quote it: less the report's [n] marks, footnote numbers, bullets, numbers."""
+    leads = r"(?m)^\s*(?:[•\-–*·▪]|\d{1,2}[.)]|\([a-z]\))\s+"
+    return _flat(strip_footnote_marks(re.sub(leads, "", strip_markers(text))))
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +81,10 @@ def test_lead_first_then_supporting_bullets(qa_assistant: Assistant) -> None:
     assert [s.bullet for s in answer.sentences] == [False] + [True] * (len(answer.sentences) - 1)
 
 
-def _fresh(embeddings: LocalEmbeddings, tagger: ProgrammeTagger | None = None) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(embeddings, AnswerSettings(), {}, tagger)
+def _fresh(
+    embeddings: LocalEmbeddings, tagger: ProgrammeTagger | None = None, settings: AnswerSettings | None = None
+) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(embeddings, settings or AnswerSettings(), {}, tagger)
 
 
 # CHE, quoting the POPP evaluation: the 'However' sentence means little without the conclusion before it
@@ -144,3 +147,58 @@ def test_a_definition_is_short(embeddings: LocalEmbeddings) -> None:
         "Some partners found that pooled budgets made it easier to move money between health and social care."
     )
     assert len(answerer.sentences(question, question, [passage(text)])) <= 3
+
+
+VA = (
+    "The Veterans Health Administration (VA) is an example of real integration, in contrast to Kaiser Permanente. "
+    "The VA employs physicians, owns and runs hospitals and medical offices within a federal budget. "
+    "Although the VA is now recognised as a leader in the provision of high-quality care, this was not always so. "
+    "The appointment of a new leader was the trigger for reorganisation of the VA into regional networks. "
+    "It now consists of 21 networks, each of which has responsibility for resources across all care settings. "
+    "The VA has reduced its use of hospital bed days by 55 per cent with no adverse health outcomes. "
+    "During the six-year period after its transformation, the number of VA members increased by 75 per cent "
+    "whereas the total budget increased by only 32 per cent."
+)
+
+
+def test_each_part_of_the_question_gets_its_evidence(embeddings: LocalEmbeddings) -> None:
+    answerer = _fresh(embeddings, settings=AnswerSettings(max_sentences=3))
+    question = (
+        "After the VA reorganised into regional networks, what happened to its hospital bed use, membership and budget?"
+    )
+    sentences = answerer.sentences(question, question, [passage(VA)])
+    assert any("55 per cent" in s for s in sentences), sentences
+    assert any("75 per cent" in s and "32 per cent" in s for s in sentences), sentences
+
+
+def test_a_question_asking_for_a_figure_gets_the_sentence_with_the_figure(embeddings: LocalEmbeddings) -> None:
+    text = (
+        "Participating doctors were given a monthly payment for each Medicaid patient on their list. "
+        "Participating doctors were given a monthly payment of US$2.50 for each Medicaid patient on their list."
+    )
+    answerer = _fresh(embeddings, settings=AnswerSettings(max_sentences=1))
+    asked = "What monthly payment did participating doctors get for each Medicaid patient?"
+    assert answerer.sentences(asked, asked, [passage(text)])[0].startswith(
+        "Participating doctors were given a monthly payment of US$2.50"
+    )
+    not_asked = "What were participating doctors given for each Medicaid patient on their list?"
+    assert "US$2.50" not in answerer.sentences(not_asked, not_asked, [passage(text)])[0]
+
+
+def test_a_numbered_list_is_quoted_whole_with_its_lead_in_and_a_list_of_questions_is_not(
+    embeddings: LocalEmbeddings,
+) -> None:
+    text = (
+        "The review set out to answer three questions:\n1. What mechanisms are available for integrating funds?\n"
+        "2. What evidence is there that these are effective?\n\nShaw et al (2011) describe five main types of "
+        "integration:\n\n1. Systemic – coordinating and aligning policies, rules and regulatory frameworks;\n"
+        "2. Normative – developing shared values, culture and vision across organisations, groups, individuals;\n"
+        "3. Organisational – coordinating structures and governance systems across organisations."
+    )
+    units = [u for u in ExtractiveAnswerer._prose(passage(text)) if u]
+    assert units == [
+        "Shaw et al (2011) describe five main types of integration: Systemic – coordinating and aligning policies, "
+        "rules and regulatory frameworks; Normative – developing shared values, culture and vision across "
+        "organisations, groups, individuals; Organisational – coordinating structures and governance systems across "
+        "organisations."
+    ]

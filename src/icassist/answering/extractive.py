@@ -1,11 +1,13 @@
 """The default answerer: the report's own sentences that best answer the question, each with its citation.
 
 Nothing is paraphrased, so numbers, names and units are exactly the report's. Sentences are scored by
-idf-weighted overlap with the question and by embedding similarity. The best one leads; the rest follow as
-bullets in reading order. A sentence that leans on the one before it ("However, …", "This model …") comes
-with it or not at all; a passage's own qualifying conclusion ("Overall …", "no data on cost-effectiveness")
-comes along with what it qualifies; when the question names a programme, a sentence from a passage about
-other programmes only is left out rather than shown as if it were about the one asked.
+idf-weighted overlap with the question and by embedding similarity (a figure counts for more when the question
+asks for one). Each part of a many-part question ("bed use, membership and budget") first gets its own best
+sentence, then the best overall fill the budget. The best one leads; the rest follow as bullets in reading
+order. A sentence that leans on the one before it ("However, …", "This model …") comes with it or not at all;
+a passage's own qualifying conclusion ("Overall …", "no data on cost-effectiveness") comes along with what it
+qualifies; when the question names a programme, a sentence from a passage about other programmes only is left
+out rather than shown as if it were about the one asked.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from dataclasses import dataclass
 from icassist.answering.fragments import fragment_reason, strip_footnote_marks
 from icassist.embeddings import LocalEmbeddings
 from icassist.gazetteer import ProgrammeTagger
+from icassist.question_parts import QuestionParts, analyse
 from icassist.records import Passage
 from icassist.settings import AnswerSettings
 from icassist.text import BULLET, addresses_a_model, split_sentences, strip_markers, tokens
 
 _CLEAN_LEAD = re.compile(r"^[•\-–*·▪]+\s*")
-_LIST_ITEM = re.compile(r"^\s*[•\-–*·▪]\s+")
+_LIST_ITEM = re.compile(r"^\s*(?:[•\-–*·▪]|\d{1,2}[.)]|\([a-z]\))\s+")  # bullets, '1. ', '2) ', '(a) '
 _LEANS_BACK = re.compile(
     r"^(?:However|But|Yet|Also|Furthermore|Moreover|Nevertheless|Nonetheless|Similarly|Conversely|Instead|"
     r"Thus|Therefore|Hence|Consequently|In contrast|In addition|As a result|This|These|That|Those|It|They|Its|"
@@ -35,6 +38,7 @@ _QUALIFIES = re.compile(
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(r"^(?:what (?:is|are|does|do)|define|what is meant by|who (?:is|are))\b", re.IGNORECASE)
+_FIGURE = re.compile(r"[£$€]\s?\d|\d\s?(?:%|per ?cent|million|bn|m\b)|\b\d[\d,.]*\b(?! ?(?:\]|\)))")
 _NUMBER = re.compile(r"\b(?:how (?:many|much|long)|what (?:proportion|percentage|share|number))\b", re.IGNORECASE)
 
 
@@ -46,11 +50,14 @@ class Candidate:
     lexical: float
     passage_similarity: float
     semantic: float = 0.0
+    parts: tuple[float, ...] = ()  # how well it answers each part of the question (0 where it shares no word)
+    gives_quantity: bool = False  # a figure, when the question asks for one
 
     @property
     def score(self) -> float:
         """Weights chosen on the evaluation set (evals/quality-log.md)."""
-        return 0.4 * self.semantic + 0.4 * self.lexical + 0.2 * self.passage_similarity - 0.02 * self.passage
+        relevance = 0.4 * self.semantic + 0.4 * self.lexical + 0.2 * self.passage_similarity - 0.02 * self.passage
+        return relevance + 0.1 * self.gives_quantity
 
     @property
     def key(self) -> tuple[int, int]:
@@ -92,8 +99,9 @@ class ExtractiveAnswerer:
         candidates = self._candidates(question, query, passages, by_passage)
         if not candidates:
             return []
-        self._add_semantic(question, candidates)
-        chosen = self._select(question, candidates, by_passage)
+        asked = analyse(question)
+        self._add_semantic(question, asked, candidates)
+        chosen = self._select(question, asked, candidates, by_passage)
         lead = max(chosen, key=lambda c: c.score if not _LEANS_BACK.match(c.text) else -1.0)
         rest = sorted((c for c in chosen if c is not lead), key=lambda c: c.key)
         return [self._cite(c) for c in [lead, *rest]]
@@ -102,20 +110,24 @@ class ExtractiveAnswerer:
     def _prose(passage: Passage) -> list[str | None]:
         """Each sentence of the passage, cleaned, or None where it is not prose.
 
-        A list ("… divided into three categories: - the large majority (65–80%) …, - a small proportion …")
-        becomes one unit with its lead-in, since its items are not sentences on their own.
+        A list ("… divided into three categories: - the large majority (65–80%) …, - a small proportion …", or
+        numbered "1. Systemic – …; 2. Normative – …") becomes one unit with its lead-in, its bullets or numbers
+        dropped, since its items are not sentences on their own.
         """
         text = passage.chunk.text
         units: list[tuple[str, bool]] = []
         for start, end in split_sentences(text):
             raw = strip_markers(text[start:end])
-            item = bool(_LIST_ITEM.match(raw))
-            cleaned = " ".join(strip_footnote_marks(_CLEAN_LEAD.sub("", raw)).split())
+            item = _LIST_ITEM.match(raw)
+            cleaned = " ".join(strip_footnote_marks(raw[item.end() :] if item else _CLEAN_LEAD.sub("", raw)).split())
+            if item and cleaned.endswith("?"):
+                units.append(("", False))  # a list of the review's own questions is not evidence
+                continue
             if item and units and (units[-1][1] or units[-1][0].endswith(":")):
                 lead, _ = units.pop()
                 units.append((f"{lead} {cleaned}", True))
             else:
-                units.append((cleaned, item))
+                units.append((cleaned, bool(item)))
         return [s if s and fragment_reason(s) is None and not addresses_a_model(s) else None for s, _ in units]
 
     def _candidates(
@@ -142,19 +154,36 @@ class ExtractiveAnswerer:
         found.sort(key=lambda c: c.lexical - 0.02 * c.passage, reverse=True)
         return found[: self.settings.semantic_candidates]
 
-    def _add_semantic(self, question: str, candidates: list[Candidate]) -> None:
-        vectors = self.embeddings.embed_for_query([question] + [c.text for c in candidates])
-        for candidate, similarity in zip(candidates, vectors[1:] @ vectors[0], strict=True):
-            candidate.semantic = float(similarity)
+    def _add_semantic(self, question: str, asked: QuestionParts, candidates: list[Candidate]) -> None:
+        """Similarity to the whole question, and a score per part: its words (idf-weighted) and its meaning."""
+        heads = [question, *asked.parts]
+        vectors = self.embeddings.embed_for_query(heads + [c.text for c in candidates])
+        similarities = vectors[len(heads) :] @ vectors[: len(heads)].T
+        part_words = [{t: self.idf.get(t, 1.0) for t in tokens(part)} for part in asked.parts]
+        for candidate, row in zip(candidates, similarities, strict=True):
+            candidate.semantic = float(row[0])
+            candidate.gives_quantity = asked.asks_quantity and bool(_FIGURE.search(candidate.text))
+            words = set(tokens(candidate.text))
+            overlap = [
+                sum(w for t, w in part.items() if t in words) / (sum(part.values()) or 1.0) for part in part_words
+            ]
+            candidate.parts = tuple(
+                0.5 * share + 0.5 * float(similarity) if share else 0.0
+                for share, similarity in zip(overlap, row[1:], strict=True)
+            )
 
     def _select(
-        self, question: str, candidates: list[Candidate], by_passage: list[list[str | None]]
+        self, question: str, asked: QuestionParts, candidates: list[Candidate], by_passage: list[list[str | None]]
     ) -> list[Candidate]:
-        """The best sentences within the budget, each with the sentence it leans on, then qualifying caveats."""
-        budget = sentence_budget(question, self.settings)
+        """The best sentence for each part of the question, then the best overall, within the budget; each with
+        the sentence it leans on; then qualifying caveats."""
+        budget = max(sentence_budget(question, self.settings), min(len(asked.parts), self.settings.max_sentences))
         chosen: dict[tuple[int, int], Candidate] = {}
         words = 0
-        for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
+        columns = list(zip(*(c.parts for c in candidates), strict=True)) if asked.parts else []
+        per_part = [candidates[max(range(len(col)), key=col.__getitem__)] for col in columns if max(col) > 0]
+        overall = sorted(candidates, key=lambda c: c.score, reverse=True)
+        for candidate in [*per_part, *overall]:
             if len(chosen) >= budget:
                 break
             if candidate.key in chosen or self._repeats(candidate, chosen.values()):
