@@ -4,6 +4,7 @@ and a planted prompt injection that must be quoted at most, never obeyed."""
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -11,10 +12,11 @@ from icassist import prompts
 from icassist.answering.validation import check
 from icassist.chain import Assistant, EmptyQuestion
 from icassist.embeddings import LocalEmbeddings
+from icassist.evaluation.questions import load_questions
 from icassist.ingest.pipeline import ingest
 from icassist.records import Answer, Filters
 from icassist.settings import Settings
-from tests.conftest import CHE, ICASSIST, INJECTED, cli_env
+from tests.conftest import CHE, ICASSIST, INJECTED, PROJECT_ROOT, cli_env
 
 TORBAY = "What happened to hospital bed use in Torbay?"
 
@@ -132,3 +134,19 @@ The Zetland pilot brought hospital discharge nurses and social workers into one 
 Over its first year the Zetland pilot cut delayed discharges by 41 per cent compared with the year before. \
 Staff in the Zetland team said that a shared assessment form had removed most of the duplicate visits.
 """
+
+
+def test_one_shared_assistant_answers_concurrent_questions_each_with_its_own_answer(qa_assistant: Assistant) -> None:
+    """The app shares one Assistant between browser sessions: 8 threads at once get exactly the answers that the
+    same questions get one at a time (no state leaking between calls)."""
+    questions = [q.question for q in load_questions(PROJECT_ROOT / "evals" / "questions.jsonl") if q.question][:24]
+    alone = {q: _fingerprint(qa_assistant.ask(q)) for q in questions}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda q: (q, _fingerprint(qa_assistant.ask(q))), questions * 2))
+    assert len(together) == 2 * len(questions)
+    for question, fingerprint in together:
+        assert fingerprint == alone[question], question
+
+
+def _fingerprint(answer: Answer) -> tuple[str, bool, tuple[str, ...]]:
+    return answer.text, answer.refused, tuple(c.chunk.chunk_id for c in answer.citations)

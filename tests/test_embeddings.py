@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from icassist.embeddings import LocalEmbeddings
@@ -56,3 +57,15 @@ def test_loads_offline_with_no_hub_cache_and_no_network(tmp_path: Path, embeddin
     assert out["offline"] == "1"
     assert out["vector"] == pytest.approx(embeddings.embed_query(SENTENCE), abs=1e-5)
     assert not (tmp_path / "hf").exists() or not any((tmp_path / "hf").rglob("*.safetensors"))
+
+
+def test_sentence_vectors_are_kept_between_questions_up_to_the_limit(embeddings: LocalEmbeddings) -> None:
+    cached = LocalEmbeddings(embeddings.settings.model_copy(update={"query_cache_texts": 2}))
+    texts = [SENTENCE, "Torbay Care Trust brought health and social care teams together.", SENTENCE]
+    first = cached.embed_for_query(texts)
+    assert first.shape == (3, 384) and np.allclose(first[0], first[2])
+    assert np.allclose(first, np.asarray([cached.embed_query(t) for t in texts]), atol=1e-5)
+    assert list(cached._cached) == texts[:2]
+    cached.embed_for_query(["A third sentence about pooled budgets."])
+    assert list(cached._cached) == [texts[1], "A third sentence about pooled budgets."]  # the oldest went first
+    assert cached.embed_for_query([]).shape[0] == 0

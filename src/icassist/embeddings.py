@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,8 @@ class LocalEmbeddings(Embeddings):
         self.settings = settings or EmbeddingSettings()
         configure_runtime(self.settings)
         self._lock = threading.Lock()  # two first questions at once load one model, not two
+        self._cached: OrderedDict[str, np.ndarray] = OrderedDict()  # most recently used last
+        self._cache_lock = threading.Lock()
 
     @property
     def model_name(self) -> str:
@@ -86,8 +89,26 @@ class LocalEmbeddings(Embeddings):
         return self._embed([text], self.settings.query_backend)[0].tolist()
 
     def embed_for_query(self, texts: list[str]) -> np.ndarray:
-        """Texts embedded while a question is answered (its candidate sentences): the query backend, no torch."""
-        return self._embed(texts, self.settings.query_backend)
+        """Texts embedded while a question is answered (its candidate sentences): the query backend, no torch.
+
+        Report sentences recur from question to question (a follow-up reads the same passages), so their vectors
+        are kept, least recently used dropped first; embedding them is most of an answer's time.
+        """
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        with self._cache_lock:
+            known = {text: self._cached[text] for text in texts if text in self._cached}
+            for text in known:
+                self._cached.move_to_end(text)
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing:
+            fresh = dict(zip(missing, self._embed(missing, self.settings.query_backend), strict=True))
+            with self._cache_lock:
+                self._cached.update(fresh)
+                while len(self._cached) > self.settings.query_cache_texts:
+                    self._cached.popitem(last=False)
+            known.update(fresh)
+        return np.asarray([known[text] for text in texts], dtype=np.float32)
 
     def _embed(self, texts: list[str], backend: str) -> np.ndarray:
         if not texts:

@@ -50,6 +50,9 @@ class EmbeddingSettings(BaseModel):
         description="Embeds chunks at ingest; sentence-transformers measured 1.3x faster than onnx on batches here.",
     )
     threads: int = Field(2, description="Intra-op threads of the embedding engine; measured in the ingest benchmark.")
+    query_cache_texts: int = Field(
+        20000, description="Sentence vectors kept between questions (1.5 KB each; the five reports have ~9,000)."
+    )
     onnx_dir: Path = Field(Path("data/models"), description="Where the ONNX export is kept; relative to home.")
     omp_wait_policy: Literal["PASSIVE", "ACTIVE"] = Field(
         "PASSIVE", description="OpenMP wait policy; PASSIVE avoids 10x slow-downs on a busy machine."
