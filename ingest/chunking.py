@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from icassist.ingest.lines import title_key
 from icassist.records import Chunk, ParsedDocument
 from icassist.settings import ChunkSettings
 from icassist.text import split_sentences
@@ -16,6 +17,9 @@ _BIBLIOGRAPHY = re.compile(
 
 
 _YEAR = re.compile(r"\b(19|20)\d{2}[a-z]?\b")
+
+
+_MAX_WORDS_PER_PAGE = 900  # a dense report page holds 500-700 words
 
 
 def is_bibliography_heading(title: str) -> bool:
@@ -44,6 +48,7 @@ def chunk_document(
         spans = [s for sec in group for s in _sentences(doc.text, sec)]
         for start, end in _pack(doc.text, spans, settings):
             chunks.append(_make_chunk(doc, group[0].path, start, end, tag))
+    _drop_implausible_ranges(chunks)
     return chunks
 
 
@@ -142,6 +147,7 @@ def _make_chunk(
     meta = doc.meta
     text = doc.text[start:end]
     pages = [p.page for p in doc.pages if p.start < end and p.end > start]
+    first, last = (pages[0], pages[-1]) if pages else _contents_pages(path, doc.contents)
     chunk = Chunk(
         chunk_id="",
         doc_id=meta.doc_id,
@@ -149,8 +155,9 @@ def _make_chunk(
         authors=list(meta.authors),
         year=meta.year,
         section_path=list(path),
-        page_start=pages[0] if pages else None,
-        page_end=pages[-1] if pages else None,
+        page_start=first,
+        page_end=last,
+        page_source="printed" if pages else ("contents" if first else None),
         char_start=start,
         char_end=end,
         text=text,
@@ -158,3 +165,35 @@ def _make_chunk(
     )
     chunk.chunk_id = f"{meta.doc_id}:{start}:{chunk.content_hash[:12]}"
     return chunk
+
+
+def _contents_pages(path: list[str], contents: dict[str, str]) -> tuple[str | None, str | None]:
+    """The pages of the innermost section on the chunk's path that the contents list names: from its first
+    page to the page before the next listed section (that page alone if the next starts on it; open-ended
+    for the last); roman front-matter labels give the first page only."""
+    keys = list(contents)
+    for title in reversed(path):
+        key = title_key(title)
+        if key not in contents:
+            continue
+        first = contents[key]
+        following = keys.index(key) + 1
+        if not first.isdigit() or following >= len(keys) or not contents[keys[following]].isdigit():
+            return first, None
+        last = max(int(first), int(contents[keys[following]]) - 1)
+        return first, str(last)
+    return None, None
+
+
+def _drop_implausible_ranges(chunks: list[Chunk]) -> None:
+    """A contents range that would hold far more words than its pages can is the sign of a wrong section path
+    (an annex filed under the section before it): its chunks are left 'page unknown' rather than mislabelled."""
+    words: dict[tuple[str, str], int] = {}
+    for chunk in chunks:
+        if chunk.page_source == "contents" and chunk.page_start and chunk.page_end:
+            key = (chunk.page_start, chunk.page_end)
+            words[key] = words.get(key, 0) + len(chunk.text.split())
+    for chunk in chunks:
+        key = (chunk.page_start or "", chunk.page_end or "")
+        if key in words and words[key] > _MAX_WORDS_PER_PAGE * (int(key[1]) - int(key[0]) + 1):
+            chunk.page_start = chunk.page_end = chunk.page_source = None

@@ -23,6 +23,7 @@ class Cleaned(NamedTuple):
     text: str
     pages: list[PageSpan]
     headings: list[Heading]
+    contents: dict[str, str]  # the report's contents list: title key → printed first page, in its order
 
 
 def clean(raw: str, *, markdown: bool | None = None) -> Cleaned:
@@ -59,10 +60,10 @@ def clean_pages(pages: list[tuple[str, str]], *, markdown: bool = False) -> Clea
 def _finish(lines: list[Line], contents: dict[str, str], markdown: bool) -> Cleaned:
     units = build_units(lines, markdown)
     assign_levels(units, contents)
-    return _render(units)
+    return _render(units, contents)
 
 
-def _render(units: list[Unit]) -> Cleaned:
+def _render(units: list[Unit], contents: dict[str, str]) -> Cleaned:
     parts: list[str] = []
     pos = 0
     fragments: list[tuple[int, int, str | None]] = []
@@ -81,7 +82,7 @@ def _render(units: list[Unit]) -> Cleaned:
         fragments.extend((pos + a, pos + b, ln.page) for a, b, ln in zip(bounds, bounds[1:], unit.lines, strict=False))
         pos += len(text)
         prev = unit
-    return Cleaned("".join(parts), _spans(fragments), headings)
+    return Cleaned("".join(parts), _spans(fragments), headings, contents)
 
 
 def _same_block(prev: Unit, unit: Unit) -> bool:

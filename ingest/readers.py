@@ -39,6 +39,7 @@ def read_document(path: Path, meta: SourceMeta, max_bytes: int | None = None) ->
         text=cleaned.text,
         pages=cleaned.pages,
         headings=cleaned.headings,
+        contents=cleaned.contents,
         file_hash=hashlib.sha256(data).hexdigest(),
     )
 

@@ -150,3 +150,11 @@ def test_one_shared_assistant_answers_concurrent_questions_each_with_its_own_ans
 
 def _fingerprint(answer: Answer) -> tuple[str, bool, tuple[str, ...]]:
     return answer.text, answer.refused, tuple(c.chunk.chunk_id for c in answer.citations)
+
+
+def test_a_question_naming_a_report_reads_it_first(qa_assistant: Assistant) -> None:
+    question = "What do the York review's authors say about Torbay?"  # unnamed, the King's Fund ranks 2nd and 3rd
+    assert qa_assistant.report_names.named(question) == {CHE}
+    answer = qa_assistant.ask(question)
+    assert {p.chunk.doc_id for p in answer.retrieved[:3]} == {CHE}
+    assert not answer.refused and answer.citations

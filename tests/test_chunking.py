@@ -116,3 +116,46 @@ def test_findings_filed_under_a_references_label_are_kept() -> None:
     )
     kept = chunk_document(doc, ChunkSettings(min_words=5, target_words=40, max_words=60))
     assert any(c.section_path == ["References"] for c in kept)
+
+
+LISTED = {"definitions and forms of integration": "3", "macro level integration": "9", "meso level integration": "21"}
+
+
+def _contents_doc(contents: dict[str, str] = LISTED, macro_sentences: int = 6) -> ParsedDocument:
+    """Three listed sections (pp. 3, 9, 21) and one the contents list does not name, below the second."""
+    parts = [
+        (1, "Definitions and forms of integration", _sentences(6, "definitions")),
+        (1, "Macro-level integration", _sentences(macro_sentences, "systems")),
+        (2, "Kaiser Permanente", _sentences(6, "Kaiser")),
+        (1, "Meso-level integration", _sentences(6, "networks")),
+    ]
+    text, headings = "", []
+    for level, title, body in parts:
+        if text:
+            text += "\n\n"
+        headings.append(Heading(level=level, title=title, start=len(text)))
+        text += f"{title}\n\n{body}"
+    meta = SourceMeta(doc_id="kf.txt", title="A report")
+    return ParsedDocument(meta=meta, text=text, headings=headings, contents=contents, file_hash="0" * 64)
+
+
+def test_a_chunk_without_a_page_mark_gets_its_sections_range_from_the_contents_list() -> None:
+    chunks = chunk_document(_contents_doc(), SETTINGS)
+    by_section = {c.section: (c.page_start, c.page_end, c.page_source) for c in chunks}
+    assert by_section["Definitions and forms of integration"] == ("3", "8", "contents")
+    assert by_section["Macro-level integration › Kaiser Permanente"] == ("9", "20", "contents")  # the listed parent
+    assert by_section["Meso-level integration"] == ("21", None, "contents")  # the last listed: open-ended
+
+
+def test_a_printed_page_beats_the_contents_range() -> None:
+    doc = _contents_doc()
+    doc.pages = [PageSpan(page="4", start=0, end=len(doc.text))]
+    assert {(c.page_start, c.page_source) for c in chunk_document(doc, SETTINGS)} == {("4", "printed")}
+
+
+def test_a_range_too_small_for_its_words_is_dropped_rather_than_shown() -> None:
+    one_page = LISTED | {"meso level integration": "9"}  # macro: p. 9 alone, but ~1,300 words under it
+    chunks = chunk_document(_contents_doc(one_page, macro_sentences=100), SETTINGS)
+    macro = [c for c in chunks if c.section.startswith("Macro-level")]
+    assert macro and all(c.page_start is None and c.page_source is None for c in macro)
+    assert any(c.page_source == "contents" for c in chunks if c.section.startswith("Definitions"))

@@ -279,3 +279,14 @@ def test_fragment_rate_counts_table_debris_in_answers() -> None:
     metrics = aggregate(scores)
     assert metrics["fragment_rate"] == pytest.approx(2 / 3)
     assert metrics["answer_words_p50"] == len(answer.replace(" [1]", "").split())  # a mark is not a word
+
+
+def test_page_coverage_counts_citations_showing_a_page_or_range() -> None:
+    paged = Evidence(SOURCE, GOLD.text, page="12")
+    unpaged = Evidence(SOURCE, OTHER.text)
+    scores = [
+        score_question(question(id="a"), outcome([GOLD], [paged, unpaged], answer="31 of the 38 schemes [1][2]"), 5),
+        score_question(question(id="b"), outcome([GOLD], [paged], answer="31 of the 38 schemes [1]"), 5),
+        score_question(question(id="c"), outcome([GOLD], [unpaged], refused=True), 5),  # refused: not counted
+    ]
+    assert aggregate(scores)["citation_page_coverage"] == pytest.approx(2 / 3)

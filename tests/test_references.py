@@ -27,3 +27,11 @@ def test_reference_names_authors_year_title_section_and_page() -> None:
     )
     assert reference(chunk) == "Natasha Curry and Chris Ham (2010). Report. Section Torbay › Impact; p. 25."
     assert reference(_chunk()) == "(n.d.). Report. Page unknown."
+
+
+def test_a_page_from_the_contents_list_says_it_is_the_sections_range() -> None:
+    assert (
+        page_text(_chunk(page_start="9", page_end="20", page_source="contents")) == "section pp. 9–20 (contents list)"
+    )
+    assert page_text(_chunk(page_start="12", page_end="12", page_source="contents")) == "section p. 12 (contents list)"
+    assert page_text(_chunk(page_start="55", page_source="contents")) == "section from p. 55 (contents list)"

@@ -116,3 +116,19 @@ def test_sentences_in_long_chunks_tails_lift_them_and_chunks_without_windows_kee
         rank_head += int((head_only > head_only[row]).sum())
         rank_whole += int((read_whole > read_whole[row]).sum())
     assert rank_whole < rank_head and lifted > len(rows) / 2
+
+
+def test_a_named_report_is_preferred_but_not_the_only_one_read(retriever: HybridRetriever) -> None:
+    question = "What are the barriers to integrated care?"
+    plain = retriever.retrieve(question, 10)
+    docs = [p.chunk.doc_id for p in plain]
+    other = next(d for d in reversed(docs) if d != docs[0])  # a report that does not lead the plain ranking
+    preferred = retriever.retrieve(question, 10, prefer=frozenset({other}))
+    first = next(i for i, p in enumerate(preferred) if p.chunk.doc_id == other)
+    assert first < docs.index(other)
+    assert {p.chunk.doc_id for p in preferred} != {other} or len(set(docs)) == 1  # a bonus, not a filter
+    bonus = retriever.settings.named_report_bonus
+    scores = {p.chunk.chunk_id: p.score for p in plain}
+    for p in preferred:
+        if p.chunk.chunk_id in scores:
+            assert p.score == pytest.approx(scores[p.chunk.chunk_id] + (bonus if p.chunk.doc_id == other else 0))

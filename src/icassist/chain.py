@@ -18,7 +18,9 @@ from icassist.answering.refusal import accepts, assess, refusal_text
 from icassist.answering.validation import check
 from icassist.conversation import condensed_query, heuristic_query
 from icassist.gazetteer import ProgrammeTagger, load_gazetteer
+from icassist.manifest import load_manifest
 from icassist.records import Answer, Filters, Passage, Turn
+from icassist.report_names import ReportNames
 from icassist.retrieval import HybridRetriever
 from icassist.settings import Settings, get_settings
 from icassist.store import Store
@@ -57,6 +59,7 @@ class Assistant:
         warming = threading.Thread(target=self.store.embeddings.prepare_queries, name="icassist-embedder", daemon=True)
         warming.start()
         self.retriever = HybridRetriever(self.store, self.settings.retrieval)
+        self.report_names = self._report_names()
         warming.join()
         self._reloading = threading.Lock()
         self.chat_model = chat_model or self._configured_chat_model()
@@ -90,8 +93,13 @@ class Assistant:
                     retriever = HybridRetriever(self.store, self.settings.retrieval)
                     if isinstance(self.answerer, ExtractiveAnswerer):
                         self.answerer.idf = retriever.idf
+                    self.report_names = self._report_names()  # a re-ingest may follow a manifest edit
                     self.retriever = retriever
         return self.retriever
+
+    def _report_names(self) -> ReportNames:
+        corpus = self.settings.corpus
+        return ReportNames.of(load_manifest(corpus.dir, corpus.manifest).values())
 
     def query(self, question: str, history: list[Turn]) -> str:
         if history and self.chat_model is not None:
@@ -136,7 +144,7 @@ class Assistant:
         question, notices = prepare_question(question, self.settings.answer.max_question_chars)
         retriever = self.current_retriever()
         query = self.query(question, history or [])
-        passages = retriever.retrieve(query, self.settings.retrieval.k, filters)
+        passages = retriever.retrieve(query, self.settings.retrieval.k, filters, self.report_names.named(query))
         retrieved_s = time.perf_counter() - started
         for item in self._write(retriever, question, passages, query, notices):
             if isinstance(item, Answer):

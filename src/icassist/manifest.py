@@ -47,6 +47,9 @@ class ManifestEntry(BaseModel):
     publisher: str | None = None
     year: int | None = None
     kind: str | None = None
+    aliases: list[str] = Field(
+        [], description="Names a question may use for the report; a question naming one prefers its passages."
+    )
     notes: str | None = Field(None, description="For curators; not shown to users.")
 
     def meta(self) -> SourceMeta:

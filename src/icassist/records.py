@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -20,6 +21,9 @@ class SourceMeta(BaseModel):
     publisher: str | None = None
     year: int | None = None
     kind: str | None = None
+    aliases: list[str] = Field(
+        default=[], description="What people call the report in a question ('the York review', 'HRB')."
+    )
     from_manifest: bool = True
 
 
@@ -44,6 +48,9 @@ class ParsedDocument(BaseModel):
     text: str
     pages: list[PageSpan] = []
     headings: list[Heading] = []
+    contents: dict[str, str] = Field(
+        default={}, description="The report's contents list: heading (as `title_key` folds it) → printed first page."
+    )
     file_hash: str = Field(description="SHA-256 of the file bytes; unchanged files are skipped on re-ingest.")
 
 
@@ -58,6 +65,11 @@ class Chunk(BaseModel):
     section_path: list[str] = []
     page_start: str | None = None
     page_end: str | None = None
+    page_source: Literal["printed", "contents"] | None = Field(
+        None,
+        description="printed: the page's own header, footer or PDF label; contents: the page range of the "
+        "chunk's section in the report's contents list (no page signal inside the text).",
+    )
     char_start: int
     char_end: int
     text: str = Field(description="What is shown and cited.")

@@ -14,10 +14,18 @@ def authors_text(authors: list[str]) -> str:
 
 
 def page_text(chunk: Chunk) -> str:
-    """'p. 25', 'pp. 9–12', or 'page unknown': a reader checking a board paper must know which it is."""
+    """'p. 25', 'pp. 9–12', or 'page unknown': a reader checking a board paper must know which it is.
+
+    A page known only from the report's contents list is the section's range and says so, since the passage
+    can be anywhere in it.
+    """
     label = chunk.page_label
     if label is None:
         return PAGE_UNKNOWN
+    if chunk.page_source == "contents":
+        if chunk.page_end is None:
+            return f"section from p. {label} (contents list)"
+        return f"section pp. {label} (contents list)" if "–" in label else f"section p. {label} (contents list)"
     return f"pp. {label}" if "–" in label else f"p. {label}"
 
 

@@ -104,11 +104,18 @@ class HybridRetriever:
         ]
         return f"{query} ({'; '.join(extra)})" if extra else query
 
-    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+    def retrieve(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        prefer: frozenset[str] = frozenset(),
+    ) -> list[Passage]:
         """Dense and BM25 candidates, fused by their ranks over the whole corpus.
 
         Ranking every candidate on both lists (not only the lists it came from) keeps a passage that one
         retriever found first from being outranked by passages that merely appear on both short lists.
+        `prefer`: reports the question names, whose passages get `named_report_bonus`.
         """
         k = k or self.settings.k
         if not self.corpus.chunks or not query.strip():
@@ -129,6 +136,8 @@ class HybridRetriever:
             score = self.settings.dense_weight / (self.settings.rrf_k + dense_ranks[i])
             if keyword_rank is not None:
                 score += self.settings.keyword_weight / (self.settings.rrf_k + keyword_rank)
+            if self.corpus.chunks[i].doc_id in prefer:
+                score += self.settings.named_report_bonus
             passages.append(
                 Passage(
                     chunk=self.corpus.chunks[i],

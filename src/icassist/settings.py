@@ -76,6 +76,12 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(0.3, description="Weight of the dense ranking in fusion.")
     keyword_weight: float = Field(0.7, description="Weight of the BM25 ranking in fusion.")
     max_per_section: int = Field(2, description="Diversification: at most this many passages from one section.")
+    named_report_bonus: float = Field(
+        0.003,
+        description="Added to the fused score of passages from a report the question names (manifest aliases): "
+        "about a fifth of a first-ranked passage's score, enough to lift it over near neighbours, not over a "
+        "clearly better passage from another report.",
+    )
     history_turns: int = Field(2, description="Earlier user turns folded into a follow-up's retrieval query.")
 
 

@@ -109,6 +109,8 @@ def chunk_metadata(record: StoredRecord) -> dict[str, Any]:
         meta["page_start"] = chunk.page_start
     if chunk.page_end is not None:
         meta["page_end"] = chunk.page_end
+    if chunk.page_source is not None:
+        meta["page_source"] = chunk.page_source
     if chunk.programmes:
         meta["programmes"] = chunk.programmes
     return meta
@@ -124,6 +126,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         section_path=json.loads(meta["section_path"]),
         page_start=meta.get("page_start"),
         page_end=meta.get("page_end"),
+        page_source=meta.get("page_source", "printed" if meta.get("page_start") is not None else None),
         char_start=meta["char_start"],
         char_end=meta["char_end"],
         text=text,

@@ -36,6 +36,7 @@ class Evidence:
     text: str
     start: int | None = None
     end: int | None = None
+    page: str | None = None  # the printed page or contents range a citation shows, if any
 
     @cached_property
     def norm(self) -> str:
@@ -158,6 +159,7 @@ class QuestionScore:
     citations: int = 0
     supporting_citations: int = 0
     on_source_citations: int = 0
+    paged_citations: int = 0
     key_fact_recall: float | None = None
     key_facts_reachable: float | None = None
     answer_sentences: int = 0
@@ -213,6 +215,7 @@ def score_question(question: Question, outcome: Outcome, k: int) -> QuestionScor
         citations=len(outcome.citations),
         supporting_citations=len(holders),
         on_source_citations=sum(c.source in question.sources for c in outcome.citations),
+        paged_citations=sum(c.page is not None for c in outcome.citations),
     )
 
 
@@ -270,6 +273,11 @@ METRICS: dict[str, MetricInfo] = {
     "citation_source_precision": MetricInfo(
         "citation source precision", True, "citations (of answered answerable questions) whose file is a gold source"
     ),
+    "citation_page_coverage": MetricInfo(
+        "citation page coverage",
+        True,
+        "citations (of answered answerable questions) showing a page or a contents-list page range",
+    ),
     "key_fact_recall": MetricInfo(
         "key-fact recall",
         True,
@@ -315,6 +323,7 @@ def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
         "citation_support": _share(sum(bool(s.citation_supported) for s in answered), len(answered)),
         "citation_support_per_citation": _share(sum(s.supporting_citations for s in answered), citations),
         "citation_source_precision": _share(sum(s.on_source_citations for s in answered), citations),
+        "citation_page_coverage": _share(sum(s.paged_citations for s in answered), citations),
         "key_fact_recall": _mean([s.key_fact_recall for s in answerable]),
         "key_facts_reachable": _mean([s.key_facts_reachable for s in answerable]),
         "fragment_rate": _share(sum(s.fragments for s in answered), sum(s.answer_sentences for s in answered)),

@@ -94,7 +94,7 @@ class ResultRow(BaseModel):
             answer=self.answer,
             refused=self.refused,
             retrieved=[Evidence(r.source, r.text, r.char_start, r.char_end) for r in self.retrieved],
-            citations=[Evidence(c.source, c.text, c.char_start, c.char_end) for c in self.citations],
+            citations=[Evidence(c.source, c.text, c.char_start, c.char_end, c.page) for c in self.citations],
             latency_s=self.latency_s,
             error=self.error,
         )

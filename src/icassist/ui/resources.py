@@ -100,7 +100,7 @@ def build_index(chunks: list[Chunk]) -> CorpusIndex:
             report = found[pid].setdefault(chunk.doc_id, ReportMentions(chunk.doc_id, chunk.title, chunk.year))
             report.passages += 1
             pages = report.sections.setdefault(chunk.section or "(no section heading)", set())
-            if chunk.page_label:
+            if chunk.page_label and chunk.page_source == "printed":  # a contents range is the section's, not its
                 pages.add(chunk.page_label)
     return CorpusIndex(
         reports=dict(sorted(reports.items(), key=lambda item: item[1])),
