@@ -13,6 +13,17 @@ def _sentences(n: int, topic: str) -> str:
     return " ".join(f"Sentence {i} about {topic} explains how partners share budgets and staff." for i in range(n))
 
 
+def _layout(parts: list[tuple[int, str, str]]) -> tuple[str, list[Heading]]:
+    """A report's text from (level, heading, body) parts, with each heading's offset."""
+    text, headings = "", []
+    for level, title, body in parts:
+        if text:
+            text += "\n\n"
+        headings.append(Heading(level=level, title=title, start=len(text)))
+        text += f"{title}\n\n{body}"
+    return text, headings
+
+
 def _doc() -> ParsedDocument:
     """Headings: 1 Intro (long) › 1.1 Short A › 1.2 Short B; 2 Benefits (long); References."""
     parts: list[tuple[int, str, str]] = [
@@ -22,12 +33,7 @@ def _doc() -> ParsedDocument:
         (1, "2 Benefits of integrated care", _sentences(14, "benefits")),
         (1, "References", "Ham C, Curry N (2010). Clinical and service integration. London: The King's Fund."),
     ]
-    text, headings = "", []
-    for level, title, body in parts:
-        if text:
-            text += "\n\n"
-        headings.append(Heading(level=level, title=title, start=len(text)))
-        text += f"{title}\n\n{body}"
+    text, headings = _layout(parts)
     half = len(text) // 2
     pages = [PageSpan(page="1", start=0, end=half), PageSpan(page="2", start=half, end=len(text))]
     meta = SourceMeta(doc_id="doc.txt", title="A report", authors=["A Author"], year=2014)
@@ -129,12 +135,7 @@ def _contents_doc(contents: dict[str, str] = LISTED, macro_sentences: int = 6) -
         (2, "Kaiser Permanente", _sentences(6, "Kaiser")),
         (1, "Meso-level integration", _sentences(6, "networks")),
     ]
-    text, headings = "", []
-    for level, title, body in parts:
-        if text:
-            text += "\n\n"
-        headings.append(Heading(level=level, title=title, start=len(text)))
-        text += f"{title}\n\n{body}"
+    text, headings = _layout(parts)
     meta = SourceMeta(doc_id="kf.txt", title="A report")
     return ParsedDocument(meta=meta, text=text, headings=headings, contents=contents, file_hash="0" * 64)
 
