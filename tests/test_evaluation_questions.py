@@ -108,3 +108,10 @@ def test_every_report_has_at_least_eight_questions(gold: list[Question]) -> None
     per_report = Counter(source for q in gold for source in set(q.sources))
     reports = sorted(p.name for p in CORPUS.glob("*.txt"))
     assert {r: per_report[r] for r in reports if per_report[r] < 8} == {}
+
+
+def test_multi_part_set_is_valid_and_every_question_asks_more_than_one_thing() -> None:
+    """evals/multipart.jsonl: quotes verbatim in their sources, two or more key facts (one per ask) each."""
+    questions = load_questions(ROOT / "evals" / "multipart.jsonl")
+    assert len(questions) >= 15 and check_quotes(questions, CORPUS) == []
+    assert all(len(q.key_facts) >= 2 and q.answerable for q in questions)
