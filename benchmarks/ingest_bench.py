@@ -308,19 +308,19 @@ def main() -> int:
     parser.add_argument("--threads", default="1,2", help="torch thread counts to probe")
     parser.add_argument("--parts", default="ingest,threads", help="ingest, threads or both")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--plot-only", action="store_true", help="redraw ingest.png from icassist.ingest.json")
+    parser.add_argument("--plot-only", action="store_true", help="redraw ingest.png from ingest.json")
     parser.add_argument("--probe", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
         probe(args.probe)
         return 0
     if args.plot_only:
-        plot(json.loads((args.out / "icassist.ingest.json").read_text()), args.out / "icassist.ingest.png")
+        plot(json.loads((args.out / "ingest.json").read_text()), args.out / "ingest.png")
         return 0
 
     parts = set(args.parts.split(","))
     args.out.mkdir(parents=True, exist_ok=True)
-    json_path = args.out / "icassist.ingest.json"
+    json_path = args.out / "ingest.json"
     data: dict[str, Any] = json.loads(json_path.read_text()) if json_path.exists() else {}
     data.update(
         run_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -343,7 +343,7 @@ def main() -> int:
                 "no_change_pipeline_ok": one["no_change"]["pipeline_s"] <= TARGETS["no_change_s"],
             }
     json_path.write_text(json.dumps(data, indent=2) + "\n")
-    plot(data, args.out / "icassist.ingest.png")
+    plot(data, args.out / "ingest.png")
     print(json.dumps(data.get("target_check", {}), indent=2))
     print(f"wrote {json_path} and {args.out / 'ingest.png'}")
     return 0
