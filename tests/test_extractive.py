@@ -202,3 +202,29 @@ def test_a_numbered_list_is_quoted_whole_with_its_lead_in_and_a_list_of_question
         "organisations, groups, individuals; Organisational – coordinating structures and governance systems across "
         "organisations."
     ]
+
+
+def test_in_a_long_list_the_item_that_answers_is_quoted_on_its_own(embeddings: LocalEmbeddings) -> None:
+    text = (
+        "The Act also brought new duties and responsibilities for the NHS:\n\n"
+        "- NHS bodies have a new statutory duty to notify social services of a patient's likely need for community "
+        "care services.\n"
+        "- There is a defined time scale (minimum of 3 days) for social services to complete the individual's "
+        "assessment and provide appropriate social care services.\n"
+        "- A second notification follows completion of the multidisciplinary assessment and gives notice of the "
+        "proposed day on which discharge will take place (with a minimum of 24 hours notice).\n"
+        "- A reimbursement charge of £100–120 per day is paid by social services to the acute trust if the fact of "
+        "social services not having met their obligations is the sole reason for the delay in discharge from hospital."
+    )
+    answerer = _fresh(embeddings, settings=AnswerSettings(max_sentences=1))
+    question = "What daily amount did a council pay the acute trust when social services were solely to blame?"
+    assert answerer.sentences(question, question, [passage(text)]) == [
+        "A reimbursement charge of £100–120 per day is paid by social services to the acute trust if the fact of "
+        "social services not having met their obligations is the sole reason for the delay in discharge from "
+        "hospital [1]."
+    ]
+    short = ExtractiveAnswerer._prose(passage(text.split("\n- There")[0]))
+    assert [u for u in short if u] == [
+        "The Act also brought new duties and responsibilities for the NHS: NHS bodies have a new statutory duty to "
+        "notify social services of a patient's likely need for community care services."
+    ]

@@ -1,13 +1,13 @@
 """The default answerer: the report's own sentences that best answer the question, each with its citation.
 
-Nothing is paraphrased, so numbers, names and units are exactly the report's. Sentences are scored by
-idf-weighted overlap with the question and by embedding similarity (a figure counts for more when the question
-asks for one). Each part of a many-part question ("bed use, membership and budget") first gets its own best
-sentence, then the best overall fill the budget. The best one leads; the rest follow as bullets in reading
-order. A sentence that leans on the one before it ("However, …", "This model …") comes with it or not at all;
-a passage's own qualifying conclusion ("Overall …", "no data on cost-effectiveness") comes along with what it
-qualifies; when the question names a programme, a sentence from a passage about other programmes only is left
-out rather than shown as if it were about the one asked.
+Nothing is paraphrased, so numbers, names and units are exactly the report's. Sentences are scored by idf-weighted
+overlap with the question and by embedding similarity (a figure counts for more when the question asks for one).
+Each part of a many-part question ("bed use, membership and budget") first gets its own best sentence, then the
+best overall fill the budget. The best one leads; the rest follow as bullets in reading order. A list too long to
+read as one sentence is quoted item by item. A sentence that leans on the one before it ("However, …", "This model
+…") comes with it or not at all; a passage's own qualifying conclusion ("Overall …", "no data on cost-
+effectiveness") comes along with what it qualifies; when the question names a programme, a sentence from a passage
+about other programmes only is left out rather than shown as if it were about the one asked.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from icassist.answering.fragments import fragment_reason, strip_footnote_marks
+from icassist.answering.fragments import MAX_SENTENCE_WORDS, fragment_reason, strip_footnote_marks
 from icassist.embeddings import LocalEmbeddings
 from icassist.gazetteer import ProgrammeTagger
 from icassist.question_parts import QuestionParts, analyse
@@ -115,20 +115,30 @@ class ExtractiveAnswerer:
         dropped, since its items are not sentences on their own.
         """
         text = passage.chunk.text
-        units: list[tuple[str, bool]] = []
+        groups: list[list[str]] = []  # a sentence alone, or a list's lead-in and its items
+        in_list = False
         for start, end in split_sentences(text):
             raw = strip_markers(text[start:end])
             item = _LIST_ITEM.match(raw)
             cleaned = " ".join(strip_footnote_marks(raw[item.end() :] if item else _CLEAN_LEAD.sub("", raw)).split())
             if item and cleaned.endswith("?"):
-                units.append(("", False))  # a list of the review's own questions is not evidence
-                continue
-            if item and units and (units[-1][1] or units[-1][0].endswith(":")):
-                lead, _ = units.pop()
-                units.append((f"{lead} {cleaned}", True))
+                groups.append([""])  # a list of the review's own questions is not evidence
+                in_list = False
+            elif item and groups and (in_list or groups[-1][-1].endswith(":")):
+                groups[-1].append(cleaned)
+                in_list = True
             else:
-                units.append((cleaned, bool(item)))
-        return [s if s and fragment_reason(s) is None and not addresses_a_model(s) else None for s, _ in units]
+                groups.append([cleaned])
+                in_list = bool(item)
+        units = [u for g in groups for u in ExtractiveAnswerer._list_units(g)]
+        return [s if s and fragment_reason(s) is None and not addresses_a_model(s) else None for s in units]
+
+    @staticmethod
+    def _list_units(group: list[str]) -> list[str]:
+        """A short list reads as one sentence; in one too long for that each item stands alone, so the one that
+        answers is still quoted ("A reimbursement charge of £100–120 per day …" among the Act's four duties)."""
+        joined = " ".join(group)
+        return [joined] if len(joined.split()) <= MAX_SENTENCE_WORDS else group
 
     def _candidates(
         self,

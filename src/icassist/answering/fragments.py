@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-_MIN_WORDS, _MAX_WORDS = 6, 90
+_MIN_WORDS = 6
+MAX_SENTENCE_WORDS = 90
+"""Longer is a run of text the extractor failed to split, or a list: no reader takes it as one sentence."""
 _REFERENCE_LIKE = re.compile(r"(\(\d{4}[a-z]?\)|\d{4}[a-z]?\.)\s*[A-Z\"“].*(Journal|Press|Report|Review|pp\.)")
 _CAPTION = re.compile(r"^(Table|Figure|Fig\.|Box|Chart|Exhibit|Case study|Annex|Appendix)\s*\d", re.IGNORECASE)
 _ENDS_SENTENCE = re.compile(r"[.!;][\"'”’)\]]*$")
@@ -30,7 +32,7 @@ def strip_footnote_marks(sentence: str) -> str:
 def fragment_reason(sentence: str) -> str | None:
     """Why `sentence` is not a whole prose sentence, or None if it is one."""
     words = sentence.split()
-    if not _MIN_WORDS <= len(words) <= _MAX_WORDS:
+    if not _MIN_WORDS <= len(words) <= MAX_SENTENCE_WORDS:
         return "length"
     if "|" in sentence:
         return "table row"
