@@ -16,12 +16,18 @@ FRAGMENTS = {
     "Further details of the programme are at https://www.kingsfund.org.uk/publications/torbay today.": "URL",
     "3. Pooled budgets were used by most of the partnerships in the sample.": "list or heading",
     "2010 2011 2012 4,177 4,800 13% 12% 1,200 pilot sites": "table of figures",
+    # HRB: a paragraph break inside "(Delayed Discharges etc.)" cut the sentence inside the bracket
+    "Discharges etc.) Act 2003 introduced an incentive system whereby councils were charged around £100/day.": (
+        "fragment"
+    ),
 }
 PROSE = [
     "Overall we found that the POPP interventions we studied did not appear to have reduced use of acute hospitals.",
     "Although use of acute hospitals is low, there are no data available for cost-effectiveness.",
     "Torbay had the lowest use of hospital bed days in the region, 1,920 per 1,000 population in 2007/08.",
     "In 2005, Torbay Care Trust set up five integrated health and social care teams organised in zones.",
+    "They use the term ‘person-centred’ to recognise that a) care should meet the needs of people and b) more.",
+    "Care (including social care assessment) was the main focus (see Table 3) of the scheme.",
 ]
 
 

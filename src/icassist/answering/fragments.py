@@ -22,6 +22,17 @@ _GLUED_HEADING = re.compile(r"^[A-Z][\w ,&/’'\-]{0,60}?\s*\(\d+\)\s*:")
 # digits glued to a word ('UK48, 50', 'integrated:11, 13'), never after a digit or a comma ('1,920', '10:30')
 _FOOTNOTE_TAIL = re.compile(r"(?:(?<=[A-Za-z)\]’”])|(?<=[A-Za-z]:))\d{1,3}(?:\s*[,–-]\s*\d{1,3})*(?=[\s.,;:)]|$)")
 _NUMBERISH = re.compile(r"^[\d.,%£$€\-–]+$")
+_ENUMERATOR = re.compile(r"(?<![\w(])(?:[a-z]|\d{1,2}|[ivx]{1,4})\)")  # 'recognise that a) …, and b) …'
+
+
+def _opens_inside_brackets(sentence: str) -> bool:
+    """A ')' with no '(' before it: the text was cut inside a bracket ('Discharges etc.) Act 2003 …')."""
+    depth = 0
+    for char in _ENUMERATOR.sub("", sentence):
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return True
+    return False
 
 
 def strip_footnote_marks(sentence: str) -> str:
@@ -50,8 +61,8 @@ def fragment_reason(sentence: str) -> str | None:
         return "list number or heading"
     if _FOOTNOTE_TAIL.search(sentence):
         return "footnote numbers"
-    if sentence[0].islower() or sentence.rstrip("\"'”’) ").endswith(("?", ":")):
-        return "fragment"  # cut mid-sentence, a question put to respondents, or a list lead-in
+    if sentence[0].islower() or sentence.rstrip("\"'”’) ").endswith(("?", ":")) or _opens_inside_brackets(sentence):
+        return "fragment"  # cut mid-sentence or inside a bracket, a question put to respondents, or a list lead-in
     if not _ENDS_SENTENCE.search(sentence) and len(words) < 15:
         return "fragment"
     return None
