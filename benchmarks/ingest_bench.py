@@ -147,7 +147,7 @@ def query_latency(corpus: Path, store: Path) -> dict[str, Any]:
     settings.corpus.dir, settings.store.path, settings.store.chroma_url = corpus, store, None
     embeddings = LocalEmbeddings(settings.embedding)
     started = time.perf_counter()
-    retriever = HybridRetriever(Store(settings, embeddings), settings.retrieval)
+    retriever = HybridRetriever.open(Store(settings, embeddings), settings.retrieval)
     startup_s = time.perf_counter() - started  # what an assistant builds at start: vectors, BM25, lexicon, glossary
     retriever.retrieve("warm-up")
     load_before = load_avg()

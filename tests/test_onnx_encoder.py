@@ -58,7 +58,7 @@ def test_the_eval_questions_get_the_same_top5_from_either_query_backend(qa_setti
     for backend in ("onnx", "sentence-transformers"):
         embedding = qa_settings.embedding.model_copy(update={"query_backend": backend})
         settings = qa_settings.model_copy(update={"embedding": embedding})
-        retrievers[backend] = HybridRetriever(Store(settings, LocalEmbeddings(embedding)), settings.retrieval)
+        retrievers[backend] = HybridRetriever.open(Store(settings, LocalEmbeddings(embedding)), settings.retrieval)
     same = [
         [p.chunk.chunk_id for p in retrievers["onnx"].retrieve(q, 5)]
         == [p.chunk.chunk_id for p in retrievers["sentence-transformers"].retrieve(q, 5)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from icassist.chain import Assistant
 from icassist.conversation import heuristic_query
 from icassist.records import Filters, Passage, Turn
-from icassist.retrieval import HybridRetriever
+from icassist.retrieval import HybridRetriever, okapi_idf
 from tests.conftest import CHE, KINGSFUND
 
 TORBAY = "What happened to hospital bed use in Torbay?"
@@ -61,8 +62,12 @@ def _per_section(passages: list[Passage]) -> Counter[tuple[str, str]]:
 
 def test_diversification_caps_passages_per_section(retriever: HybridRetriever) -> None:
     query = "Torbay integrated care teams zones bed days"
-    uncapped = HybridRetriever(retriever.store, retriever.settings.model_copy(update={"max_per_section": 8}))
-    capped = HybridRetriever(retriever.store, retriever.settings.model_copy(update={"max_per_section": 1}))
+    uncapped = HybridRetriever(
+        retriever.corpus, retriever.embeddings, retriever.settings.model_copy(update={"max_per_section": 8})
+    )
+    capped = HybridRetriever(
+        retriever.corpus, retriever.embeddings, retriever.settings.model_copy(update={"max_per_section": 1})
+    )
     assert max(_per_section(uncapped.retrieve(query, 8)).values()) > 1, "the query should crowd one section"
     assert max(_per_section(capped.retrieve(query, 8)).values()) == 1
 
@@ -85,10 +90,10 @@ def test_follow_up_query_retrieves_the_subject_of_earlier_turns(retriever: Hybri
     assert sum("pace" in p.chunk.programmes for p in followed) >= 3
 
 
-def test_dense_candidates_are_the_exact_nearest_chunks(retriever: HybridRetriever) -> None:
+def test_dense_candidates_are_the_exact_nearest_chunks(qa_assistant: Assistant, retriever: HybridRetriever) -> None:
     """One dense path: the in-memory scores equal Chroma's own cosine similarity for the same vectors."""
-    query = retriever.store.embeddings.embed_query(TORBAY)
-    result = retriever.store.active().query(query_embeddings=[query], n_results=5, include=["distances"])
+    query = retriever.embeddings.embed_query(TORBAY)
+    result = qa_assistant.store.active().query(query_embeddings=[query], n_results=5, include=["distances"])
     chroma = dict(zip(result["ids"][0], (1 - d for d in (result["distances"] or [[]])[0]), strict=True))
     similarities = retriever.corpus.vectors @ np.asarray(query, dtype=np.float32)
     for chunk_id, similarity in chroma.items():
@@ -104,7 +109,7 @@ def test_sentences_in_long_chunks_tails_lift_them_and_chunks_without_windows_kee
     corpus = retriever.corpus
     rows = sorted(set(corpus.owners.tolist()))
     tails = [" ".join(corpus.chunks[row].text.split()[-25:]) for row in rows]  # words past the embedder's horizon
-    queries = np.asarray(retriever.store.embeddings.embed_documents(tails), dtype=np.float32)
+    queries = np.asarray(retriever.embeddings.embed_documents(tails), dtype=np.float32)
     without = np.setdiff1d(np.arange(len(corpus.chunks)), corpus.owners)
     assert len(rows) >= 3 and len(without)
     rank_head = rank_whole = lifted = 0
@@ -132,3 +137,12 @@ def test_a_named_report_is_preferred_but_not_the_only_one_read(retriever: Hybrid
     for p in preferred:
         if p.chunk.chunk_id in scores:
             assert p.score == pytest.approx(scores[p.chunk.chunk_id] + (bonus if p.chunk.doc_id == other else 0))
+
+
+def test_okapi_idf_weighs_rare_words_up_and_floors_common_ones_above_zero() -> None:
+    """The extractive answerer's word weights: a word in most chunks still counts a little, never negatively."""
+    chunks = [["care", "torbay"], ["care", "pace"], ["care", "pace"], ["care", "kaiser"], ["care", "va"], ["sweden"]]
+    idf = okapi_idf(chunks)
+    assert idf["torbay"] == pytest.approx(math.log(5.5) - math.log(1.5))
+    assert idf["torbay"] > idf["pace"] > 0
+    assert 0 < idf["care"] < idf["pace"]

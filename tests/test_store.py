@@ -104,7 +104,7 @@ def test_chroma_server_mode(settings: Settings, tmp_path: Path, embeddings: Loca
         assert store.location == url
         status = store.status()
         assert status is not None and status.documents == 4 and status.chunks == report.chunks
-        hits = HybridRetriever(store, settings.retrieval).retrieve("Kaiser Permanente integrated delivery", 3)
+        hits = HybridRetriever.open(store, settings.retrieval).retrieve("Kaiser Permanente integrated delivery", 3)
         assert len(hits) == 3 and any("kaiser-permanente" in p.chunk.programmes for p in hits)
 
         again = ingest(settings, embeddings=embeddings, progress=False)

@@ -58,7 +58,7 @@ class Assistant:
         # the query embedder loads in native code while the keyword index is built here (~0.4 s off a cold start)
         warming = threading.Thread(target=self.store.embeddings.prepare_queries, name="icassist-embedder", daemon=True)
         warming.start()
-        self.retriever = HybridRetriever(self.store, self.settings.retrieval)
+        self.retriever = HybridRetriever.open(self.store, self.settings.retrieval)
         self.report_names = self._report_names()
         warming.join()
         self._reloading = threading.Lock()
@@ -90,7 +90,7 @@ class Assistant:
         if status is not None and status.collection != self.retriever.corpus.version:
             with self._reloading:
                 if status.collection != self.retriever.corpus.version:
-                    retriever = HybridRetriever(self.store, self.settings.retrieval)
+                    retriever = HybridRetriever.open(self.store, self.settings.retrieval)
                     if isinstance(self.answerer, ExtractiveAnswerer):
                         self.answerer.idf = retriever.idf
                     self.report_names = self._report_names()  # a re-ingest may follow a manifest edit

@@ -75,6 +75,9 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(0.3, description="Weight of the dense ranking in fusion.")
     keyword_weight: float = Field(0.7, description="Weight of the BM25 ranking in fusion.")
+    bm25_method: Literal["robertson", "lucene", "atire"] = Field(
+        "lucene", description="BM25 variant (bm25s): lucene's idf stays positive for words most chunks share."
+    )
     max_per_section: int = Field(2, description="Diversification: at most this many passages from one section.")
     named_report_bonus: float = Field(
         0.003,

