@@ -10,6 +10,7 @@ import pytest
 
 from icassist.chain import Assistant
 from icassist.conversation import heuristic_query
+from icassist.question_parts import analyse
 from icassist.records import Filters, Passage, Turn
 from icassist.retrieval import HybridRetriever, okapi_idf
 from tests.conftest import CHE, KINGSFUND
@@ -146,3 +147,19 @@ def test_okapi_idf_weighs_rare_words_up_and_floors_common_ones_above_zero() -> N
     assert idf["torbay"] == pytest.approx(math.log(5.5) - math.log(1.5))
     assert idf["torbay"] > idf["pace"] > 0
     assert 0 < idf["care"] < idf["pace"]
+
+
+def test_each_part_of_a_question_is_searched_so_its_evidence_reaches_the_top(retriever: HybridRetriever) -> None:
+    """che-11 of the gate set: the whole question finds the King's Fund figures; its second part (how the York
+    review treats the evidence) brings the York review's own verdict into the top 5."""
+    question = (
+        "How much confidence should we place in Torbay's reported fall in hospital use? Compare how the King's Fund "
+        "paper and the York funding review treat the evidence."
+    )
+    verdict = "none of the evaluations was methodologically rigorous"
+    parts = analyse(question).parts
+    assert len(parts) >= 2
+    alone = retriever.retrieve(question, 5)
+    with_parts = retriever.retrieve(question, 5, parts=parts)
+    assert not any(verdict in " ".join(p.chunk.text.split()) for p in alone)
+    assert any(verdict in " ".join(p.chunk.text.split()) for p in with_parts)

@@ -19,6 +19,7 @@ from icassist.answering.validation import check
 from icassist.conversation import condensed_query, heuristic_query
 from icassist.gazetteer import ProgrammeTagger, load_gazetteer
 from icassist.manifest import load_manifest
+from icassist.question_parts import analyse
 from icassist.records import Answer, Filters, Passage, Turn
 from icassist.report_names import ReportNames
 from icassist.retrieval import HybridRetriever
@@ -144,7 +145,8 @@ class Assistant:
         question, notices = prepare_question(question, self.settings.answer.max_question_chars)
         retriever = self.current_retriever()
         query = self.query(question, history or [])
-        passages = retriever.retrieve(query, self.settings.retrieval.k, filters, self.report_names.named(query))
+        named = self.report_names.named(query)
+        passages = retriever.retrieve(query, self.settings.retrieval.k, filters, named, analyse(question).parts)
         retrieved_s = time.perf_counter() - started
         for item in self._write(retriever, question, passages, query, notices):
             if isinstance(item, Answer):

@@ -136,16 +136,28 @@ class HybridRetriever:
         k: int | None = None,
         filters: Filters | None = None,
         prefer: frozenset[str] = frozenset(),
+        parts: tuple[str, ...] = (),
     ) -> list[Passage]:
-        """Dense and BM25 candidates, fused by their ranks over the whole corpus.
+        """The best k passages for the query, at most `max_per_section` from one section.
 
-        Ranking every candidate on both lists (not only the lists it came from) keeps a passage that one
-        retriever found first from being outranked by passages that merely appear on both short lists.
-        `prefer`: reports the question names, whose passages get `named_report_bonus`.
+        `prefer`: reports the question names, whose passages get `named_report_bonus`. `parts`: the question's
+        sub-questions ("…, and what happened to bed days?"); each is searched too, with the query around it, and
+        the rankings fused, so the evidence for a part the whole query ranks low still reaches the answer.
         """
         k = k or self.settings.k
         if not self.corpus.chunks or not query.strip():
             return []
+        ranked = self._ranked(query, filters, prefer)
+        if parts:
+            ranked = self._fuse([ranked, *(self._ranked(f"{part}. {query}", filters, prefer) for part in parts)])
+        return self._diversify(ranked, k)
+
+    def _ranked(self, query: str, filters: Filters | None, prefer: frozenset[str]) -> list[Passage]:
+        """Dense and BM25 candidates, fused by their ranks over the whole corpus, best first.
+
+        Ranking every candidate on both lists (not only the lists it came from) keeps a passage that one
+        retriever found first from being outranked by passages that merely appear on both short lists.
+        """
         query = self.expand(query)
         query_vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
         similarities = self.corpus.similarities(query_vector)
@@ -174,7 +186,20 @@ class HybridRetriever:
                 )
             )
         passages.sort(key=lambda p: p.score, reverse=True)
-        return self._diversify(passages, k)
+        return passages
+
+    def _fuse(self, rankings: list[list[Passage]]) -> list[Passage]:
+        """Reciprocal-rank fusion of the whole query's ranking (weight 1) with the parts' (`part_weight` each)."""
+        fused: dict[str, float] = {}
+        first: dict[str, Passage] = {}
+        for n, ranking in enumerate(rankings):
+            weight = 1.0 if n == 0 else self.settings.part_weight
+            for rank, passage in enumerate(ranking, start=1):
+                chunk_id = passage.chunk.chunk_id
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.settings.rrf_k + rank)
+                first.setdefault(chunk_id, passage)
+        passages = [p.model_copy(update={"score": fused[i]}) for i, p in first.items()]
+        return sorted(passages, key=lambda p: p.score, reverse=True)
 
     def _admitted(self, filters: Filters | None) -> np.ndarray:
         if filters is None:

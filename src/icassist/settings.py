@@ -73,6 +73,9 @@ class RetrievalSettings(BaseModel):
     k: int = Field(5, description="Passages handed to the answerer.")
     candidates: int = Field(40, description="Candidates taken from each of the dense and keyword retrievers.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    part_weight: float = Field(
+        1.0, description="Weight of each sub-question's ranking fused with the whole question's (evals/quality-log.md)."
+    )
     dense_weight: float = Field(0.3, description="Weight of the dense ranking in fusion.")
     keyword_weight: float = Field(0.7, description="Weight of the BM25 ranking in fusion.")
     bm25_method: Literal["robertson", "lucene", "atire"] = Field(
