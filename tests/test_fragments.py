@@ -16,6 +16,13 @@ FRAGMENTS = {
     "Further details of the programme are at https://www.kingsfund.org.uk/publications/torbay today.": "URL",
     "3. Pooled budgets were used by most of the partnerships in the sample.": "list or heading",
     "2010 2011 2012 4,177 4,800 13% 12% 1,200 pilot sites": "table of figures",
+    # King's Fund: the report pointing at its own tables, not evidence
+    "Tables 1, below, and 2, opposite, summarise the key features and impacts of the programmes included.": (
+        "signposting"
+    ),
+    "This section examines a small number of examples of programmes that seek to better integrate care.": (
+        "signposting"
+    ),
     # HRB: a paragraph break inside "(Delayed Discharges etc.)" cut the sentence inside the bracket
     "Discharges etc.) Act 2003 introduced an incentive system whereby councils were charged around £100/day.": (
         "fragment"
@@ -28,6 +35,7 @@ PROSE = [
     "In 2005, Torbay Care Trust set up five integrated health and social care teams organised in zones.",
     "They use the term ‘person-centred’ to recognise that a) care should meet the needs of people and b) more.",
     "Care (including social care assessment) was the main focus (see Table 3) of the scheme.",
+    "As Table 2 sets out, inpatient costs fell by 27% for enrolled patients, more than offsetting other costs.",
 ]
 
 

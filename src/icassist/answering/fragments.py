@@ -1,4 +1,5 @@
-"""What is not an answer sentence: table debris, captions, headings glued to text, reference entries, URLs.
+"""What is not an answer sentence: table debris, captions, headings glued to text, reference entries, URLs,
+signposting.
 
 Text extracted from PDFs interleaves prose with table rows ("Knowsley PCT x Clinical care is main focus"),
 pipe-separated cells and footnote-number tails ("…are integrated:11, 13, 14"). The extractive answerer
@@ -22,6 +23,13 @@ _GLUED_HEADING = re.compile(r"^[A-Z][\w ,&/’'\-]{0,60}?\s*\(\d+\)\s*:")
 # digits glued to a word ('UK48, 50', 'integrated:11, 13'), never after a digit or a comma ('1,920', '10:30')
 _FOOTNOTE_TAIL = re.compile(r"(?:(?<=[A-Za-z)\]’”])|(?<=[A-Za-z]:))\d{1,3}(?:\s*[,–-]\s*\d{1,3})*(?=[\s.,;:)]|$)")
 _NUMBERISH = re.compile(r"^[\d.,%£$€\-–]+$")
+_SIGNPOST = re.compile(
+    r"^(?:(?:Tables?|Figures?|Boxes?|Annex(?:es)?|Appendi(?:x|ces))\b[^.]{0,40}?\b(?:below|above|opposite|overleaf|"
+    r"summari[sz]e|summari[sz]es|sets? out|lists?|outlines?)(?! that)|(?:This|The (?:following|"
+    r"next|previous)) (?:section|chapter|paper|report|annex)s? (?:summari[sz]es|describes|sets out|presents|outlines|"
+    r"looks at|considers|discusses|examines|reviews|explores|provides|focuses))\b",
+    re.IGNORECASE,
+)  # 'Tables 1 and 2 (see pages 26–27) summarise …', 'This section examines …': the report about itself
 _ENUMERATOR = re.compile(r"(?<![\w(])(?:[a-z]|\d{1,2}|[ivx]{1,4})\)")  # 'recognise that a) …, and b) …'
 
 
@@ -59,6 +67,8 @@ def fragment_reason(sentence: str) -> str | None:
         return "caption"
     if _LIST_NUMBER.match(sentence) or _GLUED_HEADING.match(sentence):
         return "list number or heading"
+    if _SIGNPOST.search(sentence):
+        return "signposting"
     if _FOOTNOTE_TAIL.search(sentence):
         return "footnote numbers"
     if sentence[0].islower() or sentence.rstrip("\"'”’) ").endswith(("?", ":")) or _opens_inside_brackets(sentence):
