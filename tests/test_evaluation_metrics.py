@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from icassist.evaluation.metrics import (
+    CitedSentence,
     Evidence,
     Outcome,
     aggregate,
     by_type,
     canonical_numbers,
     fact_in_text,
+    misattributed,
     percentile,
     quote_matches,
     quote_rank,
@@ -290,3 +294,32 @@ def test_page_coverage_counts_citations_showing_a_page_or_range() -> None:
         score_question(question(id="c"), outcome([GOLD], [unpaged], refused=True), 5),  # refused: not counted
     ]
     assert aggregate(scores)["citation_page_coverage"] == pytest.approx(2 / 3)
+
+
+# attribution
+
+
+def _tag(text: str) -> frozenset[str]:
+    """A stand-in for the gazetteer's tagger: pure logic under test, so two names suffice."""
+    return frozenset(name.lower() for name in ("Torbay", "Jönköping") if name in text)
+
+
+def test_a_sentence_citing_only_another_programmes_passage_is_misattributed_unless_labelled() -> None:
+    sentences = [
+        CitedSentence("Bed days fell from 750 to 528.", (frozenset({"torbay"}),)),  # the asked programme's passage
+        CitedSentence("Admissions fell by 20%.", (frozenset({"jönköping"}),)),  # another programme's, unlabelled
+        CitedSentence("In Jönköping, admissions fell by 20%.", (frozenset({"jönköping"}),)),  # labelled
+        CitedSentence("Integration takes years.", (frozenset(),)),  # an untagged passage says nothing either way
+        CitedSentence("Costs fell.", (frozenset({"jönköping"}), frozenset({"torbay"}))),  # one source is Torbay's
+    ]
+    assert misattributed("What happened in Torbay?", sentences, _tag) == (5, 1)
+    assert misattributed("What does integration achieve?", sentences, _tag) == (0, 0)
+
+
+def test_misattribution_rate_counts_sentences_of_questions_naming_a_programme() -> None:
+    rows = outcome([GOLD], [GOLD], answer="Admissions fell by 20% [1].")
+    wrong = replace(rows, sentences=(CitedSentence("Admissions fell by 20%.", (frozenset({"jönköping"}),)),))
+    score = score_question(question(question="What happened to admissions in Torbay?"), wrong, k=5, tag=_tag)
+    assert (score.attribution_sentences, score.misattributed_sentences) == (1, 1)
+    assert aggregate([score])["misattribution_rate"] == 1.0
+    assert aggregate([score_question(question(), wrong, k=5)])["misattribution_rate"] is None

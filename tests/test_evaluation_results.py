@@ -6,7 +6,7 @@ from pathlib import Path
 
 from icassist.evaluation.questions import Question
 from icassist.evaluation.results import ResultRow, write_results
-from icassist.records import Answer, Chunk, Citation, Passage
+from icassist.records import Answer, AnswerSentence, Chunk, Citation, Passage
 
 QUESTION = Question.model_validate(
     {"id": "q", "question": "How many?", "type": "number", "answer": "31.", "key_facts": ["31"],
@@ -39,3 +39,15 @@ def test_a_failed_question_is_a_row_with_its_error() -> None:
     row = ResultRow.of(QUESTION, None, latency_s=2.0, error="TimeoutError: store")
     assert (row.answer, row.citations, row.error) == ("", [], "TimeoutError: store")
     assert not row.outcome().answered
+
+
+def test_each_answer_sentence_keeps_the_programme_tags_of_what_it_cites(tmp_path: Path) -> None:
+    """The misattribution metric is recomputed from the file: sentence → its [n] → that passage's tags."""
+    cited = passage("Bed days fell from 750 to 528.", 40).chunk.model_copy(update={"programmes": ["torbay"]})
+    answer = Answer(question="How many?", text="Bed days fell from 750 to 528 [1].",
+                    sentences=[AnswerSentence(text="Bed days fell from 750 to 528.", citations=[1])],
+                    citations=[Citation(n=1, chunk=cited)])  # fmt: skip
+    write_results(tmp_path / "results.jsonl", [ResultRow.of(QUESTION, answer, latency_s=0.1)])
+    back = ResultRow.model_validate_json((tmp_path / "results.jsonl").read_text(encoding="utf-8"))
+    (sentence,) = back.outcome().sentences
+    assert sentence.text == "Bed days fell from 750 to 528." and sentence.cited_programmes == (frozenset({"torbay"}),)

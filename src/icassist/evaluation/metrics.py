@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise, permutations
@@ -127,6 +127,14 @@ def fact_in_text(fact: str, text: str) -> bool:
 
 
 @dataclass(frozen=True)
+class CitedSentence:
+    """An answer sentence with the programme tags of each passage it cites (empty for an untagged passage)."""
+
+    text: str
+    cited_programmes: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one pipeline did with one question, as stored in results.jsonl."""
 
@@ -136,10 +144,32 @@ class Outcome:
     citations: list[Evidence]
     latency_s: float
     error: str | None = None
+    sentences: tuple[CitedSentence, ...] = ()
 
     @property
     def answered(self) -> bool:
         return not self.refused and self.error is None
+
+
+Tagger = Callable[[str], frozenset[str]]
+"""The programmes a text names (the gazetteer's tagger)."""
+
+
+def misattributed(question: str, sentences: Sequence[CitedSentence], tag: Tagger) -> tuple[int, int]:
+    """(sentences judged, sentences misattributed) for a question naming a programme, else (0, 0).
+
+    Misattributed: every passage the sentence cites is about other programmes only, and the sentence names no
+    programme itself, so a reader takes it to be about the one asked. A sentence that names its own programme
+    ("In Jönköping, …") is labelled, not misattributed.
+    """
+    asked = tag(question)
+    if not asked:
+        return 0, 0
+    wrong = sum(
+        bool(s.cited_programmes) and all(tags and not tags & asked for tags in s.cited_programmes) and not tag(s.text)
+        for s in sentences
+    )
+    return len(sentences), wrong
 
 
 @dataclass(frozen=True)
@@ -165,11 +195,14 @@ class QuestionScore:
     answer_sentences: int = 0
     fragments: int = 0
     answer_words: int | None = None
+    attribution_sentences: int = 0  # answer sentences judged for attribution (the question names a programme)
+    misattributed_sentences: int = 0
     found_quotes: list[bool] = field(default_factory=list)
 
 
-def score_question(question: Question, outcome: Outcome, k: int) -> QuestionScore:
-    """Score one outcome; retrieval metrics look at the top k passages, answer metrics at the answer itself."""
+def score_question(question: Question, outcome: Outcome, k: int, tag: Tagger | None = None) -> QuestionScore:
+    """Score one outcome; retrieval metrics look at the top k passages, answer metrics at the answer itself;
+    attribution only with `tag`."""
     score = QuestionScore(
         id=question.id,
         type=question.type,
@@ -209,8 +242,11 @@ def score_question(question: Question, outcome: Outcome, k: int) -> QuestionScor
         answer_words=len(strip_markers(outcome.answer).split()),
     )
     holders = {i for q in question.quotes for match in quote_matches(q, outcome.citations) for i in match}
+    judged, wrong = misattributed(question.question, outcome.sentences, tag) if tag else (0, 0)
     return replace(
         score,
+        attribution_sentences=judged,
+        misattributed_sentences=wrong,
         citation_supported=bool(holders),
         citations=len(outcome.citations),
         supporting_citations=len(holders),
@@ -293,6 +329,11 @@ METRICS: dict[str, MetricInfo] = {
         False,
         "answer sentences (answered answerable questions) that are table debris, captions, headings, URLs or cut",
     ),
+    "misattribution_rate": MetricInfo(
+        "misattribution rate",
+        False,
+        "answer sentences (questions naming a programme) citing only passages about other programmes, unlabelled",
+    ),
     "answer_words_p50": MetricInfo("answer words p50", False, "median words per answer (answered questions)"),
     "answer_words_p95": MetricInfo("answer words p95", False, "95th percentile words per answer"),
     "refusal_rate_unanswerable": MetricInfo("refusal rate (unanswerable)", True, "unanswerable questions refused"),
@@ -327,6 +368,9 @@ def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
         "key_fact_recall": _mean([s.key_fact_recall for s in answerable]),
         "key_facts_reachable": _mean([s.key_facts_reachable for s in answerable]),
         "fragment_rate": _share(sum(s.fragments for s in answered), sum(s.answer_sentences for s in answered)),
+        "misattribution_rate": _share(
+            sum(s.misattributed_sentences for s in answered), sum(s.attribution_sentences for s in answered)
+        ),
         "answer_words_p50": percentile(words, 50),
         "answer_words_p95": percentile(words, 95),
         "refusal_rate_unanswerable": _share(sum(s.refused for s in unanswerable), len(unanswerable)),

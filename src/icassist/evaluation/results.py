@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from icassist.evaluation.metrics import Evidence, Outcome
+from icassist.evaluation.metrics import CitedSentence, Evidence, Outcome
 from icassist.evaluation.questions import Question
 from icassist.records import Answer
 
@@ -24,6 +24,12 @@ class CitedRow(BaseModel):
     chunk_id: str
     char_start: int | None
     char_end: int | None
+    programmes: list[str] = []
+
+
+class SentenceRow(BaseModel):
+    text: str
+    citations: list[int] = []
 
 
 class RetrievedRow(BaseModel):
@@ -43,6 +49,7 @@ class ResultRow(BaseModel):
     answer: str = ""
     refused: bool = False
     citations: list[CitedRow] = []
+    sentences: list[SentenceRow] = []
     retrieved: list[RetrievedRow] = []
     latency_s: float
     error: str | None = None
@@ -64,6 +71,7 @@ class ResultRow(BaseModel):
                 chunk_id=c.chunk.chunk_id,
                 char_start=c.chunk.char_start if c.chunk.chunk_id in retrieved_ids else None,
                 char_end=c.chunk.char_end if c.chunk.chunk_id in retrieved_ids else None,
+                programmes=list(c.chunk.programmes),
             )
             for c in answer.citations
         ]
@@ -84,13 +92,18 @@ class ResultRow(BaseModel):
                 "answer": answer.text,
                 "refused": answer.refused,
                 "citations": cited,
+                "sentences": [SentenceRow(text=x.text, citations=x.citations) for x in answer.sentences],
                 "retrieved": retrieved,
                 "error": error,
             }
         )
 
     def outcome(self) -> Outcome:
+        tags = {c.n: frozenset(c.programmes) for c in self.citations}
         return Outcome(
+            sentences=tuple(
+                CitedSentence(s.text, tuple(tags[n] for n in s.citations if n in tags)) for s in self.sentences
+            ),
             answer=self.answer,
             refused=self.refused,
             retrieved=[Evidence(r.source, r.text, r.char_start, r.char_end) for r in self.retrieved],

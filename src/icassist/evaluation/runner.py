@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from icassist.evaluation.metrics import Evidence, aggregate, by_type, reachable, score_question
+from icassist.evaluation.metrics import Evidence, Tagger, aggregate, by_type, reachable, score_question
 from icassist.evaluation.questions import Question, QuestionFileError, check_quotes, load_questions
 from icassist.evaluation.report import (
     PipelineRun,
@@ -27,6 +27,7 @@ from icassist.evaluation.report import (
     render_report,
 )
 from icassist.evaluation.results import ResultRow, write_results
+from icassist.gazetteer import ProgrammeTagger, load_gazetteer
 from icassist.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -80,8 +81,10 @@ def run_questions(questions: Sequence[Question], answer: Callable[[Question], An
     return rows
 
 
-def score_run(name: str, questions: Sequence[Question], rows: list[ResultRow], k: int) -> PipelineRun:
-    scores = [score_question(q, r.outcome(), k) for q, r in zip(questions, rows, strict=True)]
+def score_run(
+    name: str, questions: Sequence[Question], rows: list[ResultRow], k: int, tag: Tagger | None = None
+) -> PipelineRun:
+    scores = [score_question(q, r.outcome(), k, tag) for q, r in zip(questions, rows, strict=True)]
     return PipelineRun(name, rows, scores, aggregate(scores), by_type(scores))
 
 
@@ -163,7 +166,12 @@ def run_eval_command(args: argparse.Namespace) -> int:
         questions, lambda q: assistant.ask(q.question, history=list(q.history) or None), "system"
     )
     write_results(args.out / "results.jsonl", system_rows)
-    system = score_run("system", questions, system_rows, k)
+    tagger = ProgrammeTagger(load_gazetteer(settings.corpus.dir / settings.corpus.gazetteer))
+
+    def tag(text: str) -> frozenset[str]:
+        return frozenset(tagger.tag(text))
+
+    system = score_run("system", questions, system_rows, k, tag)
     index = [Evidence(c.doc_id, c.text, c.char_start, c.char_end) for c in assistant.store.chunks()]
     reach = {"gold quotes in system index": index_reachability(questions, index)}
     baseline = None
@@ -175,7 +183,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
             questions, lambda q: assistant.answer_with(q.question, tutorial.retrieve(q.question, k)), "baseline"
         )
         write_results(args.out / "baseline-results.jsonl", baseline_rows)
-        baseline = score_run("baseline", questions, baseline_rows, k)
+        baseline = score_run("baseline", questions, baseline_rows, k, tag)
         index = [Evidence(c.doc_id, c.text, c.char_start, c.char_end) for c in tutorial.chunks()]
         reach["gold quotes in baseline index"] = index_reachability(questions, index)
 
