@@ -323,3 +323,14 @@ def test_misattribution_rate_counts_sentences_of_questions_naming_a_programme() 
     assert (score.attribution_sentences, score.misattributed_sentences) == (1, 1)
     assert aggregate([score])["misattribution_rate"] == 1.0
     assert aggregate([score_question(question(), wrong, k=5)])["misattribution_rate"] is None
+
+
+def test_caveat_recall_counts_the_qualifications_an_answer_keeps() -> None:
+    asked = question(caveats=["no data available for cost-effectiveness", "not rigorous"])
+    kept = outcome(
+        [GOLD], [GOLD], answer="31 of the 38 schemes [1]. There are no data available for cost-effectiveness [1]."
+    )
+    assert score_question(asked, kept, k=5).caveats_kept == 0.5
+    assert score_question(asked, outcome([GOLD], refused=True), k=5).caveats_kept == 0.0
+    assert score_question(question(), kept, k=5).caveats_kept is None
+    assert aggregate([score_question(asked, kept, k=5), score_question(question(), kept, k=5)])["caveat_recall"] == 0.5

@@ -46,6 +46,7 @@ def test_valid_file_with_blank_lines() -> None:
         (line() + "\n" + line(), ":2: duplicate id 'x-1' (first on line 1)"),
         (line(quotes=[]), "needs at least one quote and one source"),
         (line(type="unanswerable"), "unanswerable question must have no quotes"),
+        (line(type="unanswerable", quotes=[], sources=[], key_facts=[], caveats=["x"]), "key_facts or caveats"),
         (line(type="followup"), "followup question needs a non-empty history"),
         (line(history=[{"role": "user", "content": "hi"}]), "history is only for followup"),
         (line(type="followup", history=[{"role": "bot", "content": "hi"}]), "history.0.role"),
@@ -80,6 +81,10 @@ def test_check_quotes_flags_length_missing_file_and_absent_quote(tmp_path: Path)
     assert "outside 40–200" in check_quotes([short], tmp_path)[0]
     assert "quote not found" in check_quotes([absent], tmp_path)[0]
     assert any("not a file" in p for p in check_quotes([missing], tmp_path))
+    (kept,) = parse_questions(line(caveats=["thirty-one of the thirty- eight"]))
+    (invented,) = parse_questions(line(caveats=["no rigorous evaluation"]))
+    assert check_quotes([kept], tmp_path) == []
+    assert "caveat not found" in check_quotes([invented], tmp_path)[0]
 
 
 # the committed gold set

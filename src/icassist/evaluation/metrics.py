@@ -192,6 +192,7 @@ class QuestionScore:
     paged_citations: int = 0
     key_fact_recall: float | None = None
     key_facts_reachable: float | None = None
+    caveats_kept: float | None = None
     answer_sentences: int = 0
     fragments: int = 0
     answer_words: int | None = None
@@ -223,6 +224,10 @@ def score_question(question: Question, outcome: Outcome, k: int, tag: Tagger | N
         fact_recall = hits / len(question.key_facts)
         passages = " ".join(p.text for p in top)
         reachable_facts = sum(fact_in_text(f, passages) for f in question.key_facts) / len(question.key_facts)
+    caveats_kept = None
+    if question.caveats:
+        kept = sum(fact_in_text(c, outcome.answer) for c in question.caveats) if outcome.answered else 0
+        caveats_kept = kept / len(question.caveats)
     score = replace(
         score,
         recall=float(any(found)),
@@ -230,6 +235,7 @@ def score_question(question: Question, outcome: Outcome, k: int, tag: Tagger | N
         quote_coverage=sum(found) / len(found),
         key_fact_recall=fact_recall,
         key_facts_reachable=reachable_facts,
+        caveats_kept=caveats_kept,
         found_quotes=found,
     )
     if not outcome.answered:
@@ -324,6 +330,11 @@ METRICS: dict[str, MetricInfo] = {
         True,
         "per answerable question with key facts, share found in the top-k passages' text (the answer's ceiling)",
     ),
+    "caveat_recall": MetricInfo(
+        "caveat recall",
+        True,
+        "per answerable question with caveats, share of them in the answer text (refused or failed = 0); averaged",
+    ),
     "fragment_rate": MetricInfo(
         "fragment rate",
         False,
@@ -367,6 +378,7 @@ def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
         "citation_page_coverage": _share(sum(s.paged_citations for s in answered), citations),
         "key_fact_recall": _mean([s.key_fact_recall for s in answerable]),
         "key_facts_reachable": _mean([s.key_facts_reachable for s in answerable]),
+        "caveat_recall": _mean([s.caveats_kept for s in answerable]),
         "fragment_rate": _share(sum(s.fragments for s in answered), sum(s.answer_sentences for s in answered)),
         "misattribution_rate": _share(
             sum(s.misattributed_sentences for s in answered), sum(s.attribution_sentences for s in answered)

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from icassist.records import Turn
 from icassist.text import fold
@@ -35,6 +35,10 @@ class Question(BaseModel):
     type: QuestionType
     answer: str
     key_facts: list[str] = []
+    caveats: list[str] = Field(
+        default=[],
+        description="What qualifies the answer (a missing cost analysis, no rigorous evaluation): must be kept.",
+    )
     sources: list[str] = []
     quotes: list[str] = []
     history: list[Turn] = []
@@ -49,8 +53,8 @@ class Question(BaseModel):
             raise ValueError("id and question must not be empty")
         if self.answerable and not (self.quotes and self.sources):
             raise ValueError(f"a {self.type} question needs at least one quote and one source")
-        if not self.answerable and (self.quotes or self.sources or self.key_facts):
-            raise ValueError("an unanswerable question must have no quotes, sources or key_facts")
+        if not self.answerable and (self.quotes or self.sources or self.key_facts or self.caveats):
+            raise ValueError("an unanswerable question must have no quotes, sources, key_facts or caveats")
         if self.type == "followup" and not self.history:
             raise ValueError("a followup question needs a non-empty history")
         if self.type != "followup" and self.history:
@@ -102,7 +106,7 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def check_quotes(questions: list[Question], corpus_dir: Path) -> list[str]:
-    """Problems with gold quotes: wrong length, unknown source, or not in a source (folded by text.fold)."""
+    """Problems with gold quotes and caveats: wrong length, unknown source, or not in a source (folded)."""
     texts: dict[str, str] = {}
     problems: list[str] = []
     for question in questions:
@@ -122,4 +126,7 @@ def check_quotes(questions: list[Question], corpus_dir: Path) -> list[str]:
                 )
             if not any(fold(quote) in texts.get(source, "") for source in question.sources):
                 problems.append(f"{question.id}: quote not found in {question.sources}: {quote[:80]!r}")
+        for caveat in question.caveats:
+            if not any(fold(caveat) in texts.get(source, "") for source in question.sources):
+                problems.append(f"{question.id}: caveat not found in {question.sources}: {caveat[:80]!r}")
     return problems
