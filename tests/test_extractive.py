@@ -228,3 +228,23 @@ def test_in_a_long_list_the_item_that_answers_is_quoted_on_its_own(embeddings: L
         "The Act also brought new duties and responsibilities for the NHS: NHS bodies have a new statutory duty to "
         "notify social services of a patient's likely need for community care services."
     ]
+
+
+# Monitor on the Department of Health's integrated care pilots: the verdict comes three sentences after the figures
+PILOTS = (
+    "The national evaluation of the integrated care pilots found planned admissions fell by 4 per cent while "
+    "emergency admissions rose by 2 per cent. Staff in the pilot sites reported that care had improved. "
+    "Patients did not appear to share the sense of improvement. Several sites changed their model during the "
+    "pilot. Fourth, “it is possible to reduce utilisation and associated costs of hospital care, but it seems to "
+    "be very hard to reduce emergency admissions”. As a consequence, integration could become more difficult."
+)
+
+
+def test_a_passages_conclusion_on_the_question_comes_along_from_further_away(embeddings: LocalEmbeddings) -> None:
+    question = "What did the national evaluation of the integrated care pilots find on emergency admissions?"
+    sentences = _fresh(embeddings, settings=AnswerSettings(max_sentences=1)).sentences(
+        question, question, [passage(PILOTS)]
+    )
+    assert sentences[0].startswith("The national evaluation of the integrated care pilots found"), sentences
+    assert any("very hard to reduce emergency admissions" in s for s in sentences), sentences
+    assert not any(s.startswith("As a consequence") for s in sentences), sentences

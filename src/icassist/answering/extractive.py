@@ -28,15 +28,17 @@ _CLEAN_LEAD = re.compile(r"^[•\-–*·▪]+\s*")
 _LIST_ITEM = re.compile(r"^\s*(?:[•\-–*·▪]|\d{1,2}[.)]|\([a-z]\))\s+")  # bullets, '1. ', '2) ', '(a) '
 _LEANS_BACK = re.compile(
     r"^(?:However|But|Yet|Also|Furthermore|Moreover|Nevertheless|Nonetheless|Similarly|Conversely|Instead|"
-    r"Thus|Therefore|Hence|Consequently|In contrast|In addition|As a result|This|These|That|Those|It|They|Its|"
-    r"Their|Such|Both|The latter|The former)\b"
+    r"Thus|Therefore|Hence|Consequently|In contrast|In addition|As a result|As a consequence|This|These|That|Those|"
+    r"It|They|Its|Their|Such|Both|The latter|The former)\b"
 )
 _QUALIFIES = re.compile(
     r"\b(?:overall|however|although|but|did not|does not|do not|no (?:clear |robust |strong |significant )?"
     r"(?:evidence|data|difference|effect|impact)|not (?:statistically )?significant|limited evidence|"
-    r"little evidence|weak|mixed|inconclusive|caution|uncertain|unclear|cost-effectiveness)\b",
+    r"little evidence|weak|mixed|inconclusive|caution|uncertain|unclear|cost-effectiveness|not necessarily|"
+    r"(?:very )?(?:hard|difficult) to|not (?:a )?realistic|underestimate|too early)\b",
     re.IGNORECASE,
 )
+_CAVEAT_QUESTION_WORDS = 3  # 2 measured the same; fewer lets in qualifiers about something else
 _DEFINITION = re.compile(r"^(?:what (?:is|are|does|do)|define|what is meant by|who (?:is|are))\b", re.IGNORECASE)
 _FIGURE = re.compile(r"[£$€]\s?\d|\d\s?(?:%|per ?cent|million|bn|m\b)|\b\d[\d,.]*\b(?! ?(?:\]|\)))")
 _NUMBER = re.compile(r"\b(?:how (?:many|much|long)|what (?:proportion|percentage|share|number))\b", re.IGNORECASE)
@@ -218,21 +220,25 @@ class ExtractiveAnswerer:
         return list(chosen.values())
 
     def _caveats(self, question: str, chosen: list[Candidate], by_passage: list[list[str | None]]) -> list[Candidate]:
-        """A passage's own qualifying sentence beside a chosen one (or one further, on the same subject)."""
+        """A passage's own qualifying sentence beside a chosen one, or one further on the same subject, or anywhere
+        in the passage when it shares three of the question's words (a passage's conclusion: "… but it seems to be
+        very hard to reduce emergency admissions")."""
         question_words = set(tokens(question))
         taken = {c.key for c in chosen}
         found: list[Candidate] = []
         for candidate in sorted(chosen, key=lambda c: c.score, reverse=True):
             if _QUALIFIES.search(candidate.text):
                 continue
-            for offset in (1, -1, 2, -2):
+            farther = sorted(range(-candidate.index, len(by_passage[candidate.passage]) - candidate.index), key=abs)
+            for offset in (1, -1, 2, -2, *(o for o in farther if abs(o) > 2)):
                 near = self._neighbour(candidate, offset, by_passage)
                 if near is None or near.key in taken or not _QUALIFIES.search(near.text):
                     continue
                 if _LEANS_BACK.match(near.text) and offset != 1:
                     continue  # it leans on a sentence that is not in the answer
                 shared = set(tokens(near.text)) & (question_words | set(tokens(candidate.text)))
-                if abs(offset) == 1 or shared:
+                on_question = len(set(tokens(near.text)) & question_words) >= _CAVEAT_QUESTION_WORDS
+                if abs(offset) == 1 or (abs(offset) == 2 and shared) or on_question:
                     found.append(near)
                     taken.add(near.key)
                     break
