@@ -127,3 +127,24 @@ def test_utf16_text_with_a_bom_is_read(tmp_path: Path) -> None:
         data = (b"\xfe\xff" if encoding == "utf-16-be" else b"") + text.encode(encoding)
         path = _write(tmp_path, f"{encoding}.txt", data)
         assert "Integración de cuidados" in read_document(path, _meta(path)).text
+
+
+def test_pdf_page_labels_are_the_pages_a_reader_sees(tmp_path: Path) -> None:
+    """Roman front matter, then numbering restarting at 1: the printed label, not the PDF's page index."""
+    texts = [
+        "Foreword by the commissioning board on integrated care.",
+        "Contents and acknowledgements for this evidence review.",
+        *PAGES,
+    ]
+    plain = _make_pdf(tmp_path / "plain.pdf", list(texts))
+    writer = PdfWriter(clone_from=plain)
+    writer.set_page_label(0, 1, style="/r")
+    writer.set_page_label(2, 4, style="/D", start=1)
+    labelled = tmp_path / "labelled.pdf"
+    with labelled.open("wb") as handle:
+        writer.write(handle)
+    assert PdfReader(labelled).page_labels == ["i", "ii", "1", "2", "3"]
+    doc = read_document(labelled, _meta(labelled))
+    assert [p.page for p in doc.pages] == ["i", "ii", "1", "2", "3"]
+    first = next(span for span in doc.pages if span.page == "1")
+    assert doc.text[first.start : first.end] == PAGES[0]
