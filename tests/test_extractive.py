@@ -65,7 +65,8 @@ def test_ask_is_deterministic_and_every_citation_resolves(qa_assistant: Assistan
     first, second = (qa_assistant.ask(QUESTIONS[0]) for _ in range(2))
     assert first.text == second.text and not first.refused
     assert len(first.sentences) >= 2
-    assert len(re.findall(r"\w+", first.text)) <= qa_assistant.settings.answer.max_words + 20  # words plus [n]s
+    limit = qa_assistant.settings.answer.max_words + qa_assistant.settings.answer.caveat_words
+    assert len(re.findall(r"\w+", first.text)) <= limit + 20  # words plus [n]s
     by_n = {c.n: c for c in first.citations}
     for sentence in first.sentences:
         assert sentence.citations and all(n in by_n for n in sentence.citations)
@@ -204,7 +205,7 @@ def test_a_numbered_list_is_quoted_whole_with_its_lead_in_and_a_list_of_question
     ]
 
 
-def test_in_a_long_list_the_item_that_answers_is_quoted_on_its_own(embeddings: LocalEmbeddings) -> None:
+def test_in_a_long_list_the_item_that_answers_is_quoted_with_its_lead_in_alone(embeddings: LocalEmbeddings) -> None:
     text = (
         "The Act also brought new duties and responsibilities for the NHS:\n\n"
         "- NHS bodies have a new statutory duty to notify social services of a patient's likely need for community "
@@ -219,6 +220,7 @@ def test_in_a_long_list_the_item_that_answers_is_quoted_on_its_own(embeddings: L
     answerer = _fresh(embeddings, settings=AnswerSettings(max_sentences=1))
     question = "What daily amount did a council pay the acute trust when social services were solely to blame?"
     assert answerer.sentences(question, question, [passage(text)]) == [
+        "The Act also brought new duties and responsibilities for the NHS: "
         "A reimbursement charge of £100–120 per day is paid by social services to the acute trust if the fact of "
         "social services not having met their obligations is the sole reason for the delay in discharge from "
         "hospital [1]."
@@ -248,3 +250,28 @@ def test_a_passages_conclusion_on_the_question_comes_along_from_further_away(emb
     assert sentences[0].startswith("The national evaluation of the integrated care pilots found"), sentences
     assert any("very hard to reduce emergency admissions" in s for s in sentences), sentences
     assert not any(s.startswith("As a consequence") for s in sentences), sentences
+
+
+def test_a_long_lists_lead_in_is_shown_once_and_a_caveat_may_run_past_the_word_limit(
+    embeddings: LocalEmbeddings,
+) -> None:
+    text = (
+        "The evaluation later in the programme found:\n"
+        "- substantial investment in design and planning lay the groundwork for a series of early adopter projects;\n"
+        "- some fading of the clarity around the vision as the programme evolved, with confusion about how the "
+        "programme aligned with other initiatives, highlighting the value of a 'single narrative for change';\n"
+        "- a shift from the comprehensive system-wide ambition to, in practice, more of a focus on services around "
+        "the acute-community interface, reflecting national priorities and local enablers;\n"
+        "- a bias towards health service concerns, arising from a predominantly NHS-funded model, suggesting missed "
+        "opportunities to tackle the prevention agenda.\n\n"
+        "Overall the evaluation found no evidence that the programme reduced emergency admissions."
+    )
+    question = "What did the evaluation later in the programme find?"
+    tight = AnswerSettings(max_sentences=3, max_words=60, caveat_words=20)
+    sentences = _fresh(embeddings, settings=tight).sentences(question, question, [passage(text)])
+    assert sum(s.startswith("The evaluation later in the programme found:") for s in sentences) == 1, sentences
+    assert any("no evidence that the programme reduced emergency admissions" in s for s in sentences), sentences
+    no_room = AnswerSettings(max_sentences=3, max_words=60, caveat_words=0)
+    assert not any(
+        "no evidence" in s for s in _fresh(embeddings, settings=no_room).sentences(question, question, [passage(text)])
+    )

@@ -98,8 +98,11 @@ class AnswerSettings(BaseModel):
         description="Most sentences in an extractive answer: a case study needs its change, numbers and caveat "
         "(8 measured better than 7 within the same word limit; 9 barely more, evals/quality-log.md).",
     )
-    max_words: int = Field(230, description="Word limit of an extractive answer: a paragraph and a few bullets.")
+    max_words: int = Field(220, description="Word limit of an extractive answer: a paragraph and a few bullets.")
     max_caveats: int = Field(2, description="Qualifying sentences added beside what they qualify, beyond the limit.")
+    caveat_words: int = Field(
+        20, description="Words past `max_words` that caveats may take: a full answer still keeps its qualification."
+    )
     refusal_threshold: float = Field(
         0.25,
         description="Best dense cosine similarity below which the reports are taken not to answer; calibrated on "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from icassist.answering.fragments import MAX_SENTENCE_WORDS, fragment_reason, strip_footnote_marks
 from icassist.embeddings import LocalEmbeddings
@@ -106,7 +106,17 @@ class ExtractiveAnswerer:
         chosen = self._select(question, asked, candidates, by_passage)
         lead = max(chosen, key=lambda c: c.score if not _LEANS_BACK.match(c.text) else -1.0)
         rest = sorted((c for c in chosen if c is not lead), key=lambda c: c.key)
-        return [self._cite(c) for c in [lead, *rest]]
+        shown: set[tuple[int, str]] = set()
+        out = []
+        for candidate in [lead, *rest]:
+            text = candidate.text
+            lead_in, colon, item = text.partition(": ")
+            if colon and (candidate.passage, lead_in) in shown:
+                text = item[:1].upper() + item[1:]  # the list's lead-in is already in the answer
+            elif colon:
+                shown.add((candidate.passage, lead_in))
+            out.append(self._cite(replace(candidate, text=text)))
+        return out
 
     @staticmethod
     def _prose(passage: Passage) -> list[str | None]:
@@ -140,7 +150,12 @@ class ExtractiveAnswerer:
         """A short list reads as one sentence; in one too long for that each item stands alone, so the one that
         answers is still quoted ("A reimbursement charge of £100–120 per day …" among the Act's four duties)."""
         joined = " ".join(group)
-        return [joined] if len(joined.split()) <= MAX_SENTENCE_WORDS else group
+        if len(joined.split()) <= MAX_SENTENCE_WORDS:
+            return [joined]
+        lead, *items = group
+        if lead.endswith(":"):
+            return ["", *(f"{lead} {item}" for item in items)]
+        return [item[:1].upper() + item[1:] for item in group]
 
     def _candidates(
         self,
@@ -188,7 +203,7 @@ class ExtractiveAnswerer:
         self, question: str, asked: QuestionParts, candidates: list[Candidate], by_passage: list[list[str | None]]
     ) -> list[Candidate]:
         """The best sentence for each part of the question, then the best overall, within the budget; each with
-        the sentence it leans on; then qualifying caveats."""
+        the sentence it leans on; then qualifying caveats, which may run `caveat_words` past the word limit."""
         budget = max(sentence_budget(question, self.settings), min(len(asked.parts), self.settings.max_sentences))
         chosen: dict[tuple[int, int], Candidate] = {}
         words = 0
@@ -207,14 +222,14 @@ class ExtractiveAnswerer:
                     continue  # its antecedent is not prose: the sentence cannot stand alone
                 if before.key not in chosen:
                     group.insert(0, before)
-            size = sum(len(c.text.split()) for c in group)
+            size = sum(self._words(c, chosen.values()) for c in group)
             if len(chosen) + len(group) > budget or words + size > self.settings.max_words:
                 continue
             chosen.update((c.key, c) for c in group)
             words += size
         for caveat in self._caveats(question, list(chosen.values()), by_passage):
-            size = len(caveat.text.split())
-            if caveat.key not in chosen and words + size <= self.settings.max_words:
+            size = self._words(caveat, chosen.values())
+            if caveat.key not in chosen and words + size <= self.settings.max_words + self.settings.caveat_words:
                 chosen[caveat.key] = caveat
                 words += size
         return list(chosen.values())
@@ -252,6 +267,14 @@ class ExtractiveAnswerer:
         if text is None:
             return None
         return Candidate(candidate.passage, i, text, 0.0, candidate.passage_similarity)
+
+    @staticmethod
+    def _words(candidate: Candidate, chosen: Iterable[Candidate]) -> int:
+        """Words it adds to the answer: a list item's lead-in counts once, however many of its items are quoted."""
+        lead_in, colon, item = candidate.text.partition(": ")
+        if colon and any(c.passage == candidate.passage and c.text.startswith(lead_in + ": ") for c in chosen):
+            return len(item.split())
+        return len(candidate.text.split())
 
     @staticmethod
     def _repeats(candidate: Candidate, chosen: Iterable[Candidate]) -> bool:
