@@ -7,6 +7,7 @@ fall back to the extractive answerer.
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -114,7 +115,25 @@ def _start_engine(model_path: Path, n_threads: int, n_ctx: int, api_key: SecretS
     if address != LOOPBACK:
         del server
         raise RuntimeError(f"xllamacpp listener bound to {address}, expected {LOOPBACK}; refusing to run")
+    _wait_until_ready(str(server.listening_address))
     return server
+
+
+def _wait_until_ready(address: str, timeout_s: float = 60.0) -> None:
+    """Return once the listener answers /health: an engine closed while still starting hangs in its destructor
+    (reproduced: 1 in ~5 immediate load-then-close cycles never returned), so it is never handed out earlier."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{address}/health", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the local model's listener at {address} did not become ready in {timeout_s:.0f} s")
+        time.sleep(0.05)
 
 
 def gguf_display_name(path: Path) -> str:
