@@ -4,10 +4,11 @@ Nothing is paraphrased, so numbers, names and units are exactly the report's. Se
 overlap with the question and by embedding similarity (a figure counts for more when the question asks for one).
 Each part of a many-part question ("bed use, membership and budget") first gets its own best sentence, then the
 best overall fill the budget. The best one leads; the rest follow as bullets in reading order. A list too long to
-read as one sentence is quoted item by item. A sentence that leans on the one before it ("However, …", "This model
-…") comes with it or not at all; a passage's own qualifying conclusion ("Overall …", "no data on cost-
-effectiveness") comes along with what it qualifies; when the question names a programme, a sentence from a passage
-about other programmes only is left out rather than shown as if it were about the one asked.
+read as one sentence is quoted item by item, each item with the list's lead-in (shown once). A sentence that leans
+on the one before it ("However, …", "This model …") comes with it or not at all; a passage's own qualifying
+conclusion ("Overall …", "no data on cost-effectiveness") comes along with what it qualifies, even a little past
+the word limit; when the question names a programme, a sentence from a passage about other programmes only is
+left out rather than shown as if it were about the one asked.
 """
 
 from __future__ import annotations
@@ -147,8 +148,9 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _list_units(group: list[str]) -> list[str]:
-        """A short list reads as one sentence; in one too long for that each item stands alone, so the one that
-        answers is still quoted ("A reimbursement charge of £100–120 per day …" among the Act's four duties)."""
+        """A short list reads as one sentence; in one too long for that each item is a unit with the lead-in that
+        gives it its meaning, so the one that answers is still quoted ("The Act also brought new duties …: A
+        reimbursement charge of £100–120 per day …" among four duties); items without a lead-in stand alone."""
         joined = " ".join(group)
         if len(joined.split()) <= MAX_SENTENCE_WORDS:
             return [joined]
