@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from icassist.text import tokens
 
@@ -40,7 +41,9 @@ class QuestionParts:
     asks_quantity: bool
 
 
+@lru_cache(maxsize=1024)
 def analyse(question: str) -> QuestionParts:
+    """Cached: retrieval and the answerer both ask it of the same question."""
     text = " ".join(question.split()).rstrip("?. ")
     parts: list[str] = []
     for clause in _CLAUSE.split(text):

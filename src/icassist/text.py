@@ -116,13 +116,13 @@ def words(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased, stemmed content words: the vocabulary of keyword search and support checks."""
-    return [t for t in map(_token, _WORD.findall(normalise(text))) if t]
+    return [t for t in map(_token, words(text)) if t]
 
 
 @lru_cache(maxsize=262144)
 def _token(word: str) -> str:
-    """One matched word's token, '' for a stopword: a corpus repeats its words, so each is worked out once."""
-    word = word.strip("'’-").lower()
+    """One word's token, '' for a stopword: a corpus repeats its words, so each is worked out once."""
+    word = word.lower()
     return "" if not word or word in STOPWORDS else stem(word.replace("'", "").replace("-", ""))
 
 

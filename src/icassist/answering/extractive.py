@@ -45,6 +45,12 @@ _FIGURE = re.compile(r"[£$€]\s?\d|\d\s?(?:%|per ?cent|million|bn|m\b)|\b\d[\d
 _NUMBER = re.compile(r"\b(?:how (?:many|much|long)|what (?:proportion|percentage|share|number))\b", re.IGNORECASE)
 
 
+def _split_lead_in(text: str) -> tuple[str, str]:
+    """('lead-in', 'item') for a unit that quotes a list item with its lead-in, ('', text) otherwise."""
+    lead_in, colon, item = text.partition(": ")
+    return (lead_in, item) if colon else ("", text)
+
+
 @dataclass
 class Candidate:
     passage: int
@@ -111,10 +117,10 @@ class ExtractiveAnswerer:
         out = []
         for candidate in [lead, *rest]:
             text = candidate.text
-            lead_in, colon, item = text.partition(": ")
-            if colon and (candidate.passage, lead_in) in shown:
+            lead_in, item = _split_lead_in(text)
+            if lead_in and (candidate.passage, lead_in) in shown:
                 text = item[:1].upper() + item[1:]  # the list's lead-in is already in the answer
-            elif colon:
+            elif lead_in:
                 shown.add((candidate.passage, lead_in))
             out.append(self._cite(replace(candidate, text=text)))
         return out
@@ -273,8 +279,8 @@ class ExtractiveAnswerer:
     @staticmethod
     def _words(candidate: Candidate, chosen: Iterable[Candidate]) -> int:
         """Words it adds to the answer: a list item's lead-in counts once, however many of its items are quoted."""
-        lead_in, colon, item = candidate.text.partition(": ")
-        if colon and any(c.passage == candidate.passage and c.text.startswith(lead_in + ": ") for c in chosen):
+        lead_in, item = _split_lead_in(candidate.text)
+        if lead_in and any(c.passage == candidate.passage and _split_lead_in(c.text)[0] == lead_in for c in chosen):
             return len(item.split())
         return len(candidate.text.split())
 
