@@ -10,7 +10,7 @@ from icassist.ingest_lease import IngestLease
 from icassist.records import Answer
 from icassist.settings import Settings
 from icassist.store import Store
-from tests.conftest import CHE, ICASSIST, Ingested, cli_env, free_port, qa_env, run_cli
+from tests.conftest import CHE, ICASSIST, KINGSFUND, Ingested, cli_env, free_port, qa_env, run_cli
 
 
 def _store_env(ingested: Ingested) -> dict[str, str]:
@@ -123,8 +123,24 @@ def test_ask_refuses_a_bad_history_file_with_what_is_wrong(qa_settings: Settings
         assert f"--history {tmp_path / name}" in result.stderr and reason in result.stderr, result.stderr
 
 
-def test_ask_with_a_filter_matching_nothing_lists_what_exists(qa_settings: Settings) -> None:
-    result = run_cli("ask", "What is PACE?", "--report", "kingsfund", "--year", "1800", **qa_env(qa_settings))
+def test_ask_with_a_filter_matching_nothing_names_the_close_matches(qa_settings: Settings) -> None:
+    env = qa_env(qa_settings)
+    result = run_cli("ask", "What is PACE?", "--report", "kingsfund", "--year", "1800", "--programme", "torbey", **env)
     assert result.returncode == 2 and result.stdout == "", result.stdout
-    assert "--report kingsfund matches no report; the store holds: " in result.stderr and CHE in result.stderr
+    assert f"--report kingsfund matches no report; did you mean {KINGSFUND}? (`icassist reports`)" in result.stderr
     assert "--year 1800 matches no report; years in the store: " in result.stderr
+    assert "--programme torbey is not in the gazetteer; did you mean torbay?" in result.stderr, result.stderr
+    result = run_cli("ask", "What is PACE?", "--report", "zzz.txt", **env)
+    assert "--report zzz.txt matches no report; valid: " in result.stderr and CHE in result.stderr
+
+
+def test_reports_and_programmes_list_the_valid_filter_values(qa_settings: Settings) -> None:
+    reports = run_cli("reports", **qa_env(qa_settings))
+    assert reports.returncode == 0, reports.stderr
+    lines = reports.stdout.splitlines()
+    assert KINGSFUND in lines and CHE in lines
+    details = lines[lines.index(KINGSFUND) + 1]
+    assert details.startswith("  ") and "(2010);" in details and " chunks, " in details and "with a page" in details
+    programmes = run_cli("programmes", **qa_env(qa_settings))
+    assert programmes.returncode == 0, programmes.stderr
+    assert any(line.startswith("torbay ") and "(England)" in line for line in programmes.stdout.splitlines())

@@ -60,6 +60,7 @@ class FakeAssistant:
 
     def __init__(self, settings: object) -> None:
         self.store = argparse.Namespace(embeddings=None, chunks=lambda: [passage(GOLD_TEXT).chunk])
+        self.answerer = argparse.Namespace(name="scripted")
 
     def ask(self, question: str, history: object = None, filters: object = None) -> Answer:
         return self.answer_with(question, [])
@@ -152,6 +153,7 @@ def test_eval_command_writes_results_metrics_report_and_gates(
     assert overall["key_fact_recall"] == 0.5 and overall["refusal_rate_unanswerable"] == 1.0
     assert metrics["threshold_failures"] == ["recall_at_k = 0.500, below minimum 0.9"]
     assert set(metrics["system"]["by_type"]) == {"number", "fact", "unanswerable"}
+    assert metrics["run"]["answerer"] == "scripted", "the answerer that ran, not the one asked for"
 
     printed = capsys.readouterr()
     report = (out / "report.md").read_text()
@@ -233,3 +235,11 @@ def test_baseline_chunks_carry_offsets_and_cache_key_tracks_the_corpus(tmp_path:
     assert corpus_key([report], "m") == key and corpus_key([report], "other") != key
     write(report, text + " changed")
     assert corpus_key([report], "m") != key
+
+
+def test_sample_spreads_over_the_whole_file(question_file: Path) -> None:
+    questions = runner.load_questions(question_file)
+    every = [q.id for q in questions]
+    sampled = [q.id for q in runner.spread(questions, 2)]
+    assert sampled == [every[0], every[len(every) // 2]]
+    assert [q.id for q in runner.spread(questions, len(every) + 5)] == every

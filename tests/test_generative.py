@@ -16,7 +16,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from icassist import prompts
-from icassist.answering.generative import GenerativeAnswerer
+from icassist.answering.generative import GenerativeAnswerer, format_evidence
 from icassist.answering.refusal import accepts, is_refusal
 from icassist.answering.validation import check
 from icassist.chain import Assistant
@@ -24,6 +24,7 @@ from icassist.chat_models import LocalChatModel, LocalLlama
 from icassist.conversation import condensed_query
 from icassist.records import Answer, Passage, Turn
 from icassist.settings import Settings
+from icassist.text import tokens
 from tests.conftest import INJECTED, INJECTION
 from tests.test_chat_models import smollm2_path
 
@@ -89,8 +90,8 @@ def test_tokens_stream_and_the_answer_is_what_validation_makes_of_them(
         assert final.refused and final.text.startswith(prompts.REFUSAL) and pieces[-1].strip() == final.text
 
 
-def test_retrieved_text_only_reaches_the_human_sources_block(
-    torbay_run: tuple[list[str], Answer, list[BaseMessage]],
+def test_the_model_reads_the_chosen_sentences_in_the_human_block_never_a_planted_instruction(
+    assistant: Assistant, torbay_run: tuple[list[str], Answer, list[BaseMessage]]
 ) -> None:
     _, final, messages = torbay_run
     assert INJECTED in {p.chunk.doc_id for p in final.retrieved}, "the test needs the planted note retrieved"
@@ -98,13 +99,39 @@ def test_retrieved_text_only_reaches_the_human_sources_block(
     assert isinstance(system, SystemMessage) and isinstance(human, HumanMessage)
     assert system.content == prompts.ANSWER_SYSTEM.format(refusal=prompts.REFUSAL)
     sources, question = str(human.content).split("\n\nQuestion: ")
-    assert sources.startswith("Sources:\n[1] ") and INJECTION in " ".join(sources.split())
     assert question == f"{TORBAY}\nAnswer:"
+    chosen = assistant.extractive.evidence(TORBAY, TORBAY, final.retrieved)
+    assert sources == "Sources:\n" + format_evidence(chosen, final.retrieved)
+    instruction = INJECTION.split(". ")[0]  # the planted order; its other sentence is ordinary (false) text
+    assert instruction.startswith("Ignore") and instruction not in sources
+    retrieved_words = sum(len(p.chunk.text.split()) for p in final.retrieved)
+    assert len(sources.split()) < retrieved_words, "a shorter prompt: chosen sentences, not whole passages"
+
+
+def test_evidence_blocks_keep_the_retrieved_numbering(assistant: Assistant) -> None:
+    """A sentence from the third passage is under [3], so the model's marker is the passage validation checks."""
+    passages = _real_report_passages(assistant)
+    chosen = assistant.extractive.evidence(TORBAY, TORBAY, passages)
+    text = format_evidence(chosen, passages)
+    for block in text.split("\n\n"):
+        head, *lines = block.split("\n")
+        n = int(head[1 : head.index("]")])
+        passage = passages[n - 1].chunk
+        assert head == f"[{n}] {passage.title}, {passage.section or 'untitled section'}"
+        for line in lines:
+            assert line.startswith("- ") and set(tokens(line)) <= set(tokens(passage.text)), line
+    assert {c.passage + 1 for c in chosen} == {int(b[1 : b.index("]")]) for b in text.split("\n\n")}
+
+
+def test_no_chosen_sentence_means_no_model_call(assistant: Assistant, recorder: Recorder) -> None:
+    recorder.calls.clear()
+    assert list(assistant.answerer.stream(TORBAY, TORBAY, [])) == []
+    assert recorder.calls == []
 
 
 def _scripted(assistant: Assistant, monkeypatch: pytest.MonkeyPatch, reply: str) -> None:
     model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
-    monkeypatch.setattr(assistant, "answerer", GenerativeAnswerer(model, "scripted"))
+    monkeypatch.setattr(assistant, "answerer", GenerativeAnswerer(model, "scripted", assistant.extractive))
 
 
 def _real_report_passages(assistant: Assistant) -> list[Passage]:

@@ -64,6 +64,9 @@ class Assistant:
         warming.join()
         self._reloading = threading.Lock()
         self.chat_model = chat_model or self._configured_chat_model()
+        corpus = self.settings.corpus
+        tagger = ProgrammeTagger(load_gazetteer(corpus.dir / corpus.gazetteer))
+        self.extractive = ExtractiveAnswerer(self.store.embeddings, self.settings.answer, self.retriever.idf, tagger)
         self.answerer = self._answerer()
 
     def _configured_chat_model(self) -> BaseChatModel | None:
@@ -74,16 +77,15 @@ class Assistant:
         return chat_model_from_settings(self.settings.answer)
 
     def _answerer(self) -> Answerer:
+        """The extractive answerer, or a chat model writing from the sentences it chooses."""
         if self.settings.answer.answerer == "generative" and self.chat_model is not None:
             from icassist.answering.generative import GenerativeAnswerer
             from icassist.chat_models import LocalChatModel, describe
 
             model = self.chat_model  # a model handed in is not in the settings: name it from the model itself
             name = f"{model.model_name} (local GGUF)" if isinstance(model, LocalChatModel) else None
-            return GenerativeAnswerer(model, name or describe(self.settings.answer))
-        corpus = self.settings.corpus
-        tagger = ProgrammeTagger(load_gazetteer(corpus.dir / corpus.gazetteer))
-        return ExtractiveAnswerer(self.store.embeddings, self.settings.answer, self.retriever.idf, tagger)
+            return GenerativeAnswerer(model, name or describe(self.settings.answer), self.extractive)
+        return self.extractive
 
     def current_retriever(self) -> HybridRetriever:
         """The retriever for the store version now active, loaded once per flip however many threads ask."""
@@ -92,8 +94,7 @@ class Assistant:
             with self._reloading:
                 if status.collection != self.retriever.corpus.version:
                     retriever = HybridRetriever.open(self.store, self.settings.retrieval)
-                    if isinstance(self.answerer, ExtractiveAnswerer):
-                        self.answerer.idf = retriever.idf
+                    self.extractive.idf = retriever.idf
                     self.report_names = self._report_names()  # a re-ingest may follow a manifest edit
                     self.retriever = retriever
         return self.retriever

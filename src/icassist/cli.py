@@ -1,8 +1,9 @@
-"""`icassist` command line: ingest, status, ask, eval, models."""
+"""`icassist` command line: ingest, status, reports, programmes, ask, eval, models."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -66,6 +67,43 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports(args: argparse.Namespace) -> int:
+    """The values `--report` and `--year` accept, with what a reader can check: chunks and how many carry a page."""
+    from icassist.store import Store, StoreError
+
+    try:
+        chunks = Store(_settings(args)).chunks()
+    except StoreError as error:
+        print(f"icassist reports: {error}", file=sys.stderr)
+        return 2
+    if not chunks:
+        print("No reports ingested. Run `icassist ingest`.")
+        return 1
+    by_report: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_report.setdefault(chunk.doc_id, []).append(chunk)
+    for doc_id, own in sorted(by_report.items()):
+        first = own[0]
+        paged = sum(c.page_start is not None for c in own)
+        _out(f"{doc_id}\n  {first.title} ({first.year or 'n.d.'}); {len(own)} chunks, {paged} with a page")
+    return 0
+
+
+def cmd_programmes(args: argparse.Namespace) -> int:
+    """The ids `--programme` accepts, by country."""
+    from icassist.gazetteer import GazetteerError, load_gazetteer
+
+    settings = _settings(args)
+    try:
+        programmes = load_gazetteer(settings.corpus.dir / settings.corpus.gazetteer)
+    except GazetteerError as error:
+        print(f"icassist programmes: {error}", file=sys.stderr)
+        return 2
+    for programme in sorted(programmes, key=lambda p: (p.country, p.name)):
+        _out(f"{programme.id:<28} {programme.label}")
+    return 0
+
+
 def _print_answer(answer: Answer, closest: int) -> None:
     _out(answer.text)
     for notice in answer.notices:
@@ -100,14 +138,23 @@ def _filter_problems(filters: Filters, chunks: list[Chunk], programmes: list[str
     years = sorted({c.year for c in chunks if c.year is not None})
     for doc_id in filters.doc_ids:
         if doc_id not in reports:
-            problems.append(f"--report {doc_id} matches no report; the store holds: {', '.join(reports)}")
+            problems.append(f"--report {doc_id} matches no report{_close(doc_id, reports)} (`icassist reports`)")
     for year in filters.years:
         if year not in years:
             problems.append(f"--year {year} matches no report; years in the store: {', '.join(map(str, years))}")
     for programme in filters.programmes:
         if programme not in programmes:
-            problems.append(f"--programme {programme} is not in the gazetteer; ids: {', '.join(programmes)}")
+            problems.append(
+                f"--programme {programme} is not in the gazetteer{_close(programme, programmes)} "
+                "(`icassist programmes`)"
+            )
     return problems
+
+
+def _close(value: str, known: list[str]) -> str:
+    """The values it is part of or close to ('kingsfund' → the King's Fund file), else all of them."""
+    matches = [k for k in known if value.lower() in k.lower()] or difflib.get_close_matches(value, known, 3, 0.6)
+    return f"; did you mean {' or '.join(matches)}?" if matches else f"; valid: {', '.join(known)}"
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -175,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a running ingest")
     ingest.add_argument("--quiet", action="store_true", help="no progress bars")
     add("status", cmd_status, "show what the store holds")
+    add("reports", cmd_reports, "list the ingested reports (the values --report accepts)")
+    add("programmes", cmd_programmes, "list the gazetteer's programmes (the ids --programme accepts)")
     ask = add("ask", cmd_ask, "answer a question from the reports, with citations")
     ask.add_argument("question")
     ask.add_argument("--history", help="JSON file: earlier turns [{role, content}, ...]")

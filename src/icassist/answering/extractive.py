@@ -103,7 +103,12 @@ class ExtractiveAnswerer:
             yield sentence if i == 0 else ("\n\n" if i == 1 else "\n") + BULLET + sentence
 
     def sentences(self, question: str, query: str, passages: list[Passage]) -> list[str]:
-        """`query` adds a follow-up's subject to keyword scoring; meaning is judged on the question itself."""
+        return [self._cite(c) for c in self.evidence(question, query, passages)]
+
+    def evidence(self, question: str, query: str, passages: list[Passage]) -> list[Candidate]:
+        """The chosen sentences, lead first, then in reading order (also what a generative answerer writes from).
+
+        `query` adds a follow-up's subject to keyword scoring; meaning is judged on the question itself."""
         by_passage = [self._prose(p) for p in passages]
         candidates = self._candidates(question, query, passages, by_passage)
         if not candidates:
@@ -122,7 +127,7 @@ class ExtractiveAnswerer:
                 text = item[:1].upper() + item[1:]  # the list's lead-in is already in the answer
             elif lead_in:
                 shown.add((candidate.passage, lead_in))
-            out.append(self._cite(replace(candidate, text=text)))
+            out.append(replace(candidate, text=text))
         return out
 
     @staticmethod

@@ -51,6 +51,7 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--log", metavar="LABEL", help="commit-ready copy under evals/reports/ + quality-log entry")
     parser.add_argument("--note", default="", help="notes for the quality-log entry")
     parser.add_argument("--limit", type=int, help="only the first N questions (a quick look, not a measurement)")
+    parser.add_argument("--sample", type=int, help="N questions spread evenly over the file (for a slow answerer)")
     parser.add_argument("--corpus", help="corpus folder (default: settings corpus.dir)")
     parser.add_argument("--store", help="Chroma folder (default: settings store.path)")
     parser.set_defaults(handler=run_eval_command)
@@ -64,6 +65,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.answerer:
         settings.answer.answerer = args.answerer
     return settings
+
+
+def spread(questions: Sequence[Question], n: int) -> list[Question]:
+    """Every (len/n)-th question: the file is grouped by report and type, so a spread sample covers them all."""
+    if n >= len(questions):
+        return list(questions)
+    return [questions[i * len(questions) // n] for i in range(n)]
 
 
 def run_questions(questions: Sequence[Question], answer: Callable[[Question], Answer], label: str) -> list[ResultRow]:
@@ -148,6 +156,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
         print(f"icassist eval: {error}", file=sys.stderr)
         return 2
     questions = questions[: args.limit] if args.limit else questions
+    questions = spread(questions, args.sample) if args.sample else questions
     for problem in check_quotes(questions, settings.corpus.dir):
         print(f"icassist eval: warning: {problem}", file=sys.stderr)
 
@@ -192,7 +201,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
         "git": git_state(settings.home),
         "questions": f"{args.questions} ({len(questions)})",
         "k": k,
-        "answerer": settings.answer.answerer,
+        "answerer": assistant.answerer.name,  # the model's name; "extractive" also when no model could be loaded
         "baseline": BASELINE_DESCRIPTION if baseline else "not run",
         **reach,
     }
