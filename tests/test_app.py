@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -236,3 +237,15 @@ def test_programme_browser_lists_programmes_and_asks_about_one(app: AppTest) -> 
     exchange: Exchange = app.session_state["conversation"][-1]
     assert exchange.question == "What do the reports say about Torbay Care Trust?"
     assert exchange.answer is not None and exchange.answer.citations
+
+
+def test_streamlit_config_names_real_options_and_watches_nothing() -> None:
+    """A misspelt option is silently ignored by Streamlit; the watcher would set inotify watches on .venv/ and data/."""
+    from streamlit import config
+
+    with (PROJECT_ROOT / ".streamlit" / "config.toml").open("rb") as handle:
+        sections = tomllib.load(handle)
+    known = config.get_config_options()
+    names = [f"{section}.{key}" for section, options in sections.items() for key in options]
+    assert [n for n in names if n not in known] == []
+    assert sections["server"]["fileWatcherType"] == "none"

@@ -101,26 +101,23 @@ def test_the_model_reads_the_chosen_sentences_in_the_human_block_never_a_planted
     sources, question = str(human.content).split("\n\nQuestion: ")
     assert question == f"{TORBAY}\nAnswer:"
     chosen = assistant.extractive.evidence(TORBAY, TORBAY, final.retrieved)
-    assert sources == "Sources:\n" + format_evidence(chosen, final.retrieved)
+    assert sources == "Sources:\n" + format_evidence(chosen)
     instruction = INJECTION.split(". ")[0]  # the planted order; its other sentence is ordinary (false) text
     assert instruction.startswith("Ignore") and instruction not in sources
     retrieved_words = sum(len(p.chunk.text.split()) for p in final.retrieved)
     assert len(sources.split()) < retrieved_words, "a shorter prompt: chosen sentences, not whole passages"
 
 
-def test_evidence_blocks_keep_the_retrieved_numbering(assistant: Assistant) -> None:
-    """A sentence from the third passage is under [3], so the model's marker is the passage validation checks."""
+def test_evidence_lines_keep_the_retrieved_numbering(assistant: Assistant) -> None:
+    """A sentence from the third passage is numbered [3], so the model's marker is the passage validation checks."""
     passages = _real_report_passages(assistant)
     chosen = assistant.extractive.evidence(TORBAY, TORBAY, passages)
-    text = format_evidence(chosen, passages)
-    for block in text.split("\n\n"):
-        head, *lines = block.split("\n")
-        n = int(head[1 : head.index("]")])
-        passage = passages[n - 1].chunk
-        assert head == f"[{n}] {passage.title}, {passage.section or 'untitled section'}"
-        for line in lines:
-            assert line.startswith("- ") and set(tokens(line)) <= set(tokens(passage.text)), line
-    assert {c.passage + 1 for c in chosen} == {int(b[1 : b.index("]")]) for b in text.split("\n\n")}
+    lines = format_evidence(chosen).split("\n")
+    assert len(lines) == len(chosen) > 1
+    for line in lines:
+        n = int(line[1 : line.index("]")])
+        assert set(tokens(line[line.index("]") + 1 :])) <= set(tokens(passages[n - 1].chunk.text)), line
+    assert [int(line[1 : line.index("]")]) for line in lines] == sorted(c.passage + 1 for c in chosen)
 
 
 def test_no_chosen_sentence_means_no_model_call(assistant: Assistant, recorder: Recorder) -> None:
