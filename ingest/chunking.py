@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from icassist.ingest.lines import title_key
+from icassist.ingest.contents import listed
 from icassist.records import Chunk, ParsedDocument
 from icassist.settings import ChunkSettings
 from icassist.text import split_sentences
@@ -173,8 +173,8 @@ def _contents_pages(path: list[str], contents: dict[str, str]) -> tuple[str | No
     for the last); roman front-matter labels give the first page only."""
     keys = list(contents)
     for title in reversed(path):
-        key = title_key(title)
-        if key not in contents:
+        key = listed(title, contents)
+        if key is None:
             continue
         first = contents[key]
         following = keys.index(key) + 1

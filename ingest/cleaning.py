@@ -12,7 +12,7 @@ import re
 from typing import NamedTuple
 
 from icassist.ingest.contents import drop_contents
-from icassist.ingest.headings import assign_levels
+from icassist.ingest.headings import assign_levels, join_wrapped_titles
 from icassist.ingest.lines import Line, Unit, drop_debris, split_lines, strip_markup
 from icassist.ingest.page_furniture import assign_pages, furniture_key, mark_furniture, repeated_edge_lines
 from icassist.ingest.paragraphs import build_units
@@ -58,7 +58,7 @@ def clean_pages(pages: list[tuple[str, str]], *, markdown: bool = False) -> Clea
 
 
 def _finish(lines: list[Line], contents: dict[str, str], markdown: bool) -> Cleaned:
-    units = build_units(lines, markdown)
+    units = build_units(join_wrapped_titles(lines, contents), markdown)
     assign_levels(units, contents)
     return _render(units, contents)
 

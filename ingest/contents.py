@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from icassist.ingest.lines import Line, title_key
@@ -40,3 +41,13 @@ def drop_contents(lines: list[Line]) -> tuple[list[Line], dict[str, str]]:
         out.append(ln)
         i += 1
     return out, contents
+
+
+def listed(title: str, contents: dict[str, str]) -> str | None:
+    """The contents entry naming this heading: the same words, or nearly ('Recommendations for Monitor's role'
+    in the text, '… roles' in the contents list)."""
+    key = title_key(title)
+    if key in contents:
+        return key
+    close = difflib.get_close_matches(key, list(contents), n=1, cutoff=0.92)
+    return close[0] if close else None

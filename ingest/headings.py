@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
+from icassist.ingest.contents import listed
 from icassist.ingest.lines import BULLET, Line, Unit, ends_sentence, title_key
 
 NUMBERED_HEADING = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z‘'\"“].{2,90})$")
 GLOSSARY = re.compile(r"^[A-Z][A-Za-z]*[A-Z][A-Z0-9&+/\-]*s?\s+\S")  # 'PACE Program of ...', 'CHCPs Community ...'
+_ITEM_NUMBER = re.compile(r"^(\d{1,2})[.)]\s")
 CAPTION = re.compile(r"^(figure|fig\.|table|box|source|sources|note|notes|chart|exhibit)\b", re.I)
 _END_WORDS = {
     "of",
@@ -41,6 +44,35 @@ _TOP_LEVEL = re.compile(
 )
 
 
+def join_wrapped_titles(lines: list[Line], contents: dict[str, str]) -> list[Line]:
+    """A title printed over two or three short lines ('4. What is meant by' / '‘integrated care’?') becomes one
+    line when together they make a title the contents list names, or an annex title ('Annexe – examples of' /
+    'integrated care from' / 'literature'); each line alone ends on 'by' or 'of' and is no heading at all."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        ln, taken = lines[i], 1
+        key = title_key(ln.text)
+        if len(ln.text) <= 60 and (_ends_open(ln.text) or any(k.startswith(f"{key} ") for k in contents)):
+            for n in (2, 3):
+                group = lines[i : i + n]
+                if len(group) < n or len(group[-1].text) > 60:
+                    break
+                joined = " ".join(g.text.strip() for g in group)
+                annex = key.startswith("annex") and not _ends_open(joined)
+                if listed(joined, contents) or annex:
+                    ln, taken = replace(ln, text=joined, title=True), n
+                    break
+        out.append(ln)
+        i += taken
+    return out
+
+
+def _ends_open(text: str) -> bool:
+    words = text.split()
+    return bool(words) and words[-1].lower() in _END_WORDS
+
+
 def is_heading(ln: Line, prev: Unit | None, following: list[Line], width: int, *, wraps: bool) -> bool:
     """Conservative: a false heading splits a chunk, a missed one only loses a section label.
 
@@ -48,7 +80,10 @@ def is_heading(ln: Line, prev: Unit | None, following: list[Line], width: int, *
     by prose or a list: a run of short lines is a table or a list of names, not a cascade of headings. `wraps`
     says whether the line could carry on the previous paragraph's sentence (the paragraph reader decides that).
     """
-    if not _title_like(ln.text, width):
+    next_text = following[0].text if following else ""
+    if ln.title:
+        return True
+    if not _title_like(ln.text, width) or _consecutive(prev.lines[0].text if prev else "", ln.text, next_text):
         return False
     if wraps and ln.gap < 2:
         return False
@@ -65,6 +100,17 @@ def is_heading(ln: Line, prev: Unit | None, following: list[Line], width: int, *
         return True
     after = following[1] if len(following) > 1 else None
     return _title_like(nxt.text, width) and after is not None and len(after.text) >= prose
+
+
+def _consecutive(before: str, text: str, after: str) -> bool:
+    """'4. English language' straight after '3. Published in or after 1999' (or '1. Team Care Health II' straight
+    before '2. Coordinated Health Care') is an item of a numbered list: numbered sections have text between them."""
+    number = _ITEM_NUMBER.match(text)
+    if number is None:
+        return False
+    n = int(number.group(1))
+    previous, following = _ITEM_NUMBER.match(before), _ITEM_NUMBER.match(after)
+    return bool((previous and int(previous.group(1)) == n - 1) or (following and int(following.group(1)) == n + 1))
 
 
 def _title_like(text: str, width: int) -> bool:
@@ -102,14 +148,16 @@ def assign_levels(units: list[Unit], contents: dict[str, str]) -> None:
             anchor = unit.level
         elif m := NUMBERED_HEADING.match(text):
             parts = [int(p) for p in m.group("num").split(".")]
-            if (len(parts) == 1 and (top == 0 or parts[0] == top + 1)) or (parts[0] == top and len(parts) > 1):
+            first = len(parts) == 1 and (top == 0 or parts[0] == top + 1)
+            in_sequence = first or (parts[0] == top and len(parts) > 1)
+            if in_sequence or listed(text, contents):  # the contents list is the authority for the top levels
                 unit.level = anchor = len(parts)
                 top = parts[0]
             else:  # a numbered list inside a section, not the report's section numbering
                 unit.level = min(anchor + 1, 4)
         elif repeats[key] >= 3:
             unit.level = min(last + 1, 4)
-        elif _TOP_LEVEL.match(text) or key in contents:
+        elif _TOP_LEVEL.match(text) or listed(text, contents):
             unit.level = anchor = 1
         else:
             unit.level = min(anchor + 1, 3) if anchor else 1

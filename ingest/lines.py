@@ -26,6 +26,7 @@ class Line:
     md_level: int = 0
     marker: Marker | None = None
     gap: int = 0
+    title: bool = False  # a title wrapped over lines, joined because the contents list names it: a heading
 
 
 @dataclass

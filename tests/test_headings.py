@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from icassist.ingest.headings import assign_levels, is_heading
+from icassist.ingest.headings import assign_levels, is_heading, join_wrapped_titles
 from icassist.ingest.lines import split_lines, strip_markup
 from icassist.ingest.paragraphs import build_units
 
@@ -38,3 +38,40 @@ def test_a_line_that_wraps_the_previous_sentence_is_not_a_heading() -> None:
     lines = split_lines(f"Opening words of a sentence\nShort title line\n\n{_PROSE}\n")
     assert is_heading(lines[1], None, lines[2:], 90, wraps=False)
     assert not is_heading(lines[1], None, lines[2:], 90, wraps=True)
+
+
+def test_items_of_a_numbered_list_are_not_headings() -> None:
+    """The CHE paper's inclusion criteria (corpus text): '4. English language' filed 111 chunks under itself."""
+    criteria = (
+        "INCLUSION CRITERIA\n\n1. Integrated resource mechanisms between health care and social care\n\n"
+        "2. Mechanisms for allowing resources to follow patients between health and social care\n\n"
+        "3. Published in or after 1999\n\n4. English language\n\n \n\nEXCLUSION CRITERIA\n\n"
+        "1. Reports of systems from developing countries\n\n2. Clinician/dentists/patient payment reimbursement "
+        "mechanisms\n\n3. Personalised budgets\n\n4. Integrated systems for children’s services\n\n"
+    )
+    annex = "2 mainstream trials were RCTs.\n1. Team Care Health II (TCHII) (p69)\n2. Coordinated Health Care (CHC)\n"
+    raw = f"Methods\n\n{_PROSE}\n\n{criteria}{_PROSE}\n\n{annex}{_PROSE}\n\n1. Systems and policies\n\n{_PROSE}\n"
+    titles = [text for _, text in _headings(raw)]
+    assert not any(t[0].isdigit() for t in titles[:-1]), titles
+    assert titles[-1] == "1. Systems and policies", "a numbered heading with text around it is still one"
+
+
+def test_a_title_wrapped_over_lines_is_one_heading_when_the_contents_list_names_it() -> None:
+    """The Monitor annex text: section titles printed over two or three short lines, each alone no heading."""
+    contents = {"what is meant by integrated care": "15", "recommendations for monitor s roles": "55"}
+    raw = (
+        f"{_PROSE}\n\n 4. What is meant by \n\n‘integrated care’? \n\n{_PROSE}\n\n"
+        f" 8. Recommendations for \n\nMonitor’s role \n\n{_PROSE}\n\n"
+        " Annexe – examples of \n\nintegrated care from \n\nliterature \n\n Specialist care (1): Geisenger \n\n"
+        f"{_PROSE}\n\n 5. Benefits of \n\n{_PROSE}\n"
+    )
+    lines = join_wrapped_titles(strip_markup(split_lines(raw), False), contents)
+    units = build_units(lines, False)
+    assign_levels(units, contents)
+    headings = [(u.level, u.text) for u in units if u.kind == "heading"]
+    assert headings[:3] == [
+        (1, "4. What is meant by ‘integrated care’?"),
+        (1, "8. Recommendations for Monitor’s role"),
+        (1, "Annexe – examples of integrated care from literature"),
+    ]
+    assert not any("Benefits of" in text for _, text in headings), "no listed title: the lines stay as they are"
