@@ -140,7 +140,7 @@ def assign_levels(units: list[Unit], contents: dict[str, str]) -> None:
     """
     headings = [u for u in units if u.kind == "heading"]
     repeats = Counter(title_key(u.text) for u in headings)
-    anchor = last = top = 0
+    anchor = last = top = inner = 0  # inner: the last number of a numbered list inside a section
     for unit in headings:
         text = unit.text
         key = title_key(text)
@@ -148,13 +148,16 @@ def assign_levels(units: list[Unit], contents: dict[str, str]) -> None:
             anchor = unit.level
         elif m := NUMBERED_HEADING.match(text):
             parts = [int(p) for p in m.group("num").split(".")]
-            first = len(parts) == 1 and (top == 0 or parts[0] == top + 1)
+            # '3. Clinicians and end users' after '2. Organisation and management' inside section 2 carries on
+            # that list; it is not section 3
+            first = len(parts) == 1 and (top == 0 or parts[0] == top + 1) and not (inner and parts[0] == inner + 1)
             in_sequence = first or (parts[0] == top and len(parts) > 1)
             if in_sequence or listed(text, contents):  # the contents list is the authority for the top levels
                 unit.level = anchor = len(parts)
-                top = parts[0]
+                top, inner = parts[0], 0
             else:  # a numbered list inside a section, not the report's section numbering
                 unit.level = min(anchor + 1, 4)
+                inner = parts[0]
         elif repeats[key] >= 3:
             unit.level = min(last + 1, 4)
         elif _TOP_LEVEL.match(text) or listed(text, contents):

@@ -25,7 +25,8 @@ from icassist.records import Chunk, SourceMeta
 from icassist.settings import Settings
 from icassist.store import Store, StoredRecord
 
-PIPELINE_VERSION = "3"  # 2: page ranges from contents lists; 3: list items and wrapped titles in headings
+# 2: page ranges from contents lists; 3: list items and wrapped titles in headings; 4: lists restarting in a section
+PIPELINE_VERSION = "4"
 
 
 @dataclass

@@ -75,3 +75,19 @@ def test_a_title_wrapped_over_lines_is_one_heading_when_the_contents_list_names_
         (1, "Annexe – examples of integrated care from literature"),
     ]
     assert not any("Benefits of" in text for _, text in headings), "no listed title: the lines stay as they are"
+
+
+def test_a_numbered_list_restarting_inside_a_section_is_not_the_report_numbering() -> None:
+    """The HRB review's ICT barriers (corpus headings): '3. Clinicians and end users' inside section 2 had been
+    taken for section 3, which pushed the real '3. Question 3' and '4. Question 4' below it."""
+    titles = [
+        "2. Question 2",
+        "1. Systems and policies",
+        "2. Organisation and management",
+        "3. Clinicians and end users",
+        "4. Patients and the public",
+        "3. Question 3",
+        "4. Question 4",
+    ]
+    raw = "".join(f"{title}\n\n{_PROSE}\n\n" for title in titles)
+    assert _headings(raw) == [(1, titles[0]), *((2, t) for t in titles[1:5]), (1, titles[5]), (1, titles[6])]
