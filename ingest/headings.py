@@ -37,6 +37,8 @@ _END_WORDS = {
     "–",
     "-",
 }
+_SUMMARY = re.compile(r"^(executive summary|summary|abstract)\s*$", re.I)
+_IMRAD = re.compile(r"^(methods|results|discussion|conclusions?)$")
 _TOP_LEVEL = re.compile(
     r"^(references|bibliography|glossary|appendix|appendices|annex|annexes|annexe|executive summary|summary|foreword|"
     r"preface|contents|acknowledgements|about the authors|abbreviations|introduction)\b",
@@ -138,14 +140,21 @@ def assign_levels(units: list[Unit], contents: dict[str, str]) -> None:
     sections, plain lines it does not list sit below them; titles used 3+ times ('Impact', 'References')
     label a part of the section before them.
     """
-    headings = [u for u in units if u.kind == "heading"]
-    repeats = Counter(title_key(u.text) for u in headings)
+    repeats = Counter(title_key(u.text) for u in units if u.kind == "heading")
     anchor = last = top = inner = 0  # inner: the last number of a numbered list inside a section
-    for unit in headings:
+    intro = 0  # the level of the last 'Introduction': 'Methods', 'Results', 'Discussion' are its siblings
+    for i, unit in enumerate(units):
+        if unit.kind != "heading":
+            continue
         text = unit.text
         key = title_key(text)
+        before = units[i - 1] if i else None
         if unit.level:
             anchor = unit.level
+        elif key == "introduction" and before and before.kind == "heading" and _SUMMARY.match(before.text):
+            unit.level = anchor = intro = before.level + 1  # an executive summary's own 'Introduction'
+        elif _IMRAD.match(key) and intro:
+            unit.level = anchor = intro
         elif m := NUMBERED_HEADING.match(text):
             parts = [int(p) for p in m.group("num").split(".")]
             # '3. Clinicians and end users' after '2. Organisation and management' inside section 2 carries on
@@ -162,6 +171,7 @@ def assign_levels(units: list[Unit], contents: dict[str, str]) -> None:
             unit.level = min(last + 1, 4)
         elif _TOP_LEVEL.match(text) or listed(text, contents):
             unit.level = anchor = 1
+            intro = 1 if key == "introduction" else 0
         else:
             unit.level = min(anchor + 1, 3) if anchor else 1
         if repeats[key] < 3:

@@ -25,8 +25,9 @@ from icassist.records import Chunk, SourceMeta
 from icassist.settings import Settings
 from icassist.store import Store, StoredRecord
 
-# 2: page ranges from contents lists; 3: list items and wrapped titles in headings; 4: lists restarting in a section
-PIPELINE_VERSION = "4"
+# 2: page ranges from contents lists; 3: list items and wrapped titles in headings; 4: lists restarting in a section;
+# 5: a summary's own Introduction, IMRaD sections beside the body's Introduction
+PIPELINE_VERSION = "5"
 
 
 @dataclass

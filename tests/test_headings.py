@@ -91,3 +91,11 @@ def test_a_numbered_list_restarting_inside_a_section_is_not_the_report_numbering
     ]
     raw = "".join(f"{title}\n\n{_PROSE}\n\n" for title in titles)
     assert _headings(raw) == [(1, titles[0]), *((2, t) for t in titles[1:5]), (1, titles[5]), (1, titles[6])]
+
+
+def test_an_executive_summary_keeps_its_own_introduction_and_the_body_its_imrad_sections() -> None:
+    """The CHE paper (corpus headings, no contents list): its summary has Introduction/Methods/Results, its body
+    Introduction/Methods/Results/Discussion as plain lines; the body's were filed under its Introduction."""
+    titles = ["Executive summary", "Introduction", "Methods", "Results", "Introduction", "Methods", "Discussion"]
+    raw = "".join(f"{title}\n\n" + ("" if i == 0 else f"{_PROSE}\n\n") for i, title in enumerate(titles))
+    assert [level for level, _ in _headings(raw)] == [1, 2, 2, 2, 1, 1, 1]
