@@ -43,11 +43,15 @@ def chunk_document(
 ) -> list[Chunk]:
     """Chunks that stay inside a section where they can, end on sentence ends and never exceed max_words."""
     sections = _sections(doc, exclude_bibliography)
+    levels: dict[str, int] = {}  # contents entry → level of the heading it names in the text
+    for heading in doc.headings:
+        if (key := listed(heading.title, doc.contents)) is not None:
+            levels.setdefault(key, heading.level)
     chunks: list[Chunk] = []
     for group in _merge_short(sections, doc.text, settings):
         spans = [s for sec in group for s in _sentences(doc.text, sec)]
         for start, end in _pack(doc.text, spans, settings):
-            chunks.append(_make_chunk(doc, group[0].path, start, end, tag))
+            chunks.append(_make_chunk(doc, group[0].path, start, end, tag, levels))
     _drop_implausible_ranges(chunks)
     return chunks
 
@@ -142,12 +146,17 @@ def _split_long(text: str, span: tuple[int, int], max_words: int) -> list[tuple[
 
 
 def _make_chunk(
-    doc: ParsedDocument, path: list[str], start: int, end: int, tag: Callable[[str], list[str]] | None
+    doc: ParsedDocument,
+    path: list[str],
+    start: int,
+    end: int,
+    tag: Callable[[str], list[str]] | None,
+    levels: dict[str, int],
 ) -> Chunk:
     meta = doc.meta
     text = doc.text[start:end]
     pages = [p.page for p in doc.pages if p.start < end and p.end > start]
-    first, last = (pages[0], pages[-1]) if pages else _contents_pages(path, doc.contents)
+    first, last = (pages[0], pages[-1]) if pages else _contents_pages(path, doc.contents, levels)
     chunk = Chunk(
         chunk_id="",
         doc_id=meta.doc_id,
@@ -167,21 +176,24 @@ def _make_chunk(
     return chunk
 
 
-def _contents_pages(path: list[str], contents: dict[str, str]) -> tuple[str | None, str | None]:
+def _contents_pages(path: list[str], contents: dict[str, str], levels: dict[str, int]) -> tuple[str | None, str | None]:
     """The pages of the innermost section on the chunk's path that the contents list names: from its first
-    page to the page before the next listed section (that page alone if the next starts on it; open-ended
-    for the last); roman front-matter labels give the first page only."""
+    page to the page before the next listed section at its level or above (that page alone if the next starts
+    on it; open-ended for the last); roman front-matter labels give the first page only.
+
+    Entries whose heading the text does not print alike ('The evidence base for effectiveness' over a section
+    headed 'Effectiveness') are passed over: a range too wide still holds the page, one too narrow would not."""
     keys = list(contents)
-    for title in reversed(path):
-        key = listed(title, contents)
+    for depth in range(len(path), 0, -1):
+        key = listed(path[depth - 1], contents)
         if key is None:
             continue
         first = contents[key]
-        following = keys.index(key) + 1
-        if not first.isdigit() or following >= len(keys) or not contents[keys[following]].isdigit():
+        level = levels.get(key, depth)
+        later = [k for k in keys[keys.index(key) + 1 :] if levels.get(k, level + 1) <= level]
+        if not first.isdigit() or not later or not contents[later[0]].isdigit():
             return first, None
-        last = max(int(first), int(contents[keys[following]]) - 1)
-        return first, str(last)
+        return first, str(max(int(first), int(contents[later[0]]) - 1))
     return None, None
 
 

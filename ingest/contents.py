@@ -9,6 +9,7 @@ from icassist.ingest.lines import Line, title_key
 
 _CONTENTS_TITLE = re.compile(r"^(table of )?contents$", re.I)
 _CONTENTS_ENTRY = re.compile(r"^(?P<title>\S.*?)(\s*\.{3,}\s*|\s*\t\s*|\s{2,}|\s)(?P<page>\d{1,3}|[ivxlc]{1,6})$")
+_BACK_MATTER = re.compile(r"^(annex|appendi)")
 DOTTED = re.compile(r"\.{4,}\s*\S{0,4}$")
 
 
@@ -45,9 +46,13 @@ def drop_contents(lines: list[Line]) -> tuple[list[Line], dict[str, str]]:
 
 def listed(title: str, contents: dict[str, str]) -> str | None:
     """The contents entry naming this heading: the same words, or nearly ('Recommendations for Monitor's role'
-    in the text, '… roles' in the contents list)."""
+    in the text, '… roles' in the contents list), or the one annex or appendix entry for an annex's own title."""
     key = title_key(title)
     if key in contents:
         return key
     close = difflib.get_close_matches(key, list(contents), n=1, cutoff=0.92)
-    return close[0] if close else None
+    if close:
+        return close[0]
+    back = _BACK_MATTER.match(key)  # 'Annexe – examples of integrated care from literature' under 'Annexes'
+    listed_back = [k for k in contents if back and k.startswith(back.group(1))]
+    return listed_back[0] if len(listed_back) == 1 else None

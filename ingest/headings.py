@@ -61,8 +61,8 @@ def join_wrapped_titles(lines: list[Line], contents: dict[str, str]) -> list[Lin
                 if len(group) < n or len(group[-1].text) > 60:
                     break
                 joined = " ".join(g.text.strip() for g in group)
-                annex = key.startswith("annex") and not _ends_open(joined)
-                if listed(joined, contents) or annex:
+                annex = key.startswith(("annex", "appendi"))  # no contents entry gives its whole title
+                if (not _ends_open(joined)) if annex else listed(joined, contents):
                     ln, taken = replace(ln, text=joined, title=True), n
                     break
         out.append(ln)

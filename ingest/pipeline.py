@@ -26,8 +26,9 @@ from icassist.settings import Settings
 from icassist.store import Store, StoredRecord
 
 # 2: page ranges from contents lists; 3: list items and wrapped titles in headings; 4: lists restarting in a section;
-# 5: a summary's own Introduction, IMRaD sections beside the body's Introduction
-PIPELINE_VERSION = "5"
+# 5: a summary's own Introduction, IMRaD sections beside the body's Introduction; 6: an annex's pages from 'Annexes';
+# 7: a contents range runs to the next entry at its level
+PIPELINE_VERSION = "7"
 
 
 @dataclass

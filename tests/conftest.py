@@ -24,8 +24,11 @@ from reportlab.pdfgen import canvas
 
 from icassist.chain import Assistant
 from icassist.embeddings import LocalEmbeddings
+from icassist.ingest.chunking import chunk_document
 from icassist.ingest.pipeline import IngestReport, ingest
+from icassist.ingest.readers import read_document
 from icassist.manifest import load_manifest
+from icassist.records import Chunk
 from icassist.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -182,6 +185,17 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 class Ingested:
     settings: Settings
     report: IngestReport
+
+
+@pytest.fixture(scope="session")
+def real_chunks() -> dict[str, list[Chunk]]:
+    """The five reports parsed and chunked as ingest does (no embedding, ~3 s): report file → its chunks."""
+    settings = Settings()
+    manifest = load_manifest(REAL_CORPUS, "sources.toml")
+    return {
+        name: chunk_document(read_document(REAL_CORPUS / name, meta, 50_000_000), settings.chunking, lambda _: [])
+        for name, meta in manifest.items()
+    }
 
 
 @pytest.fixture(scope="session")

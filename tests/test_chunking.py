@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from icassist.ingest.chunking import chunk_document, is_bibliography_heading
-from icassist.records import Heading, PageSpan, ParsedDocument, SourceMeta
+from icassist.records import Chunk, Heading, PageSpan, ParsedDocument, SourceMeta
 from icassist.settings import ChunkSettings
+from tests.conftest import CHE, CSU, HRB, KINGSFUND, MONITOR
 
 SETTINGS = ChunkSettings(min_words=40, target_words=60, max_words=90)
 
@@ -160,3 +163,67 @@ def test_a_range_too_small_for_its_words_is_dropped_rather_than_shown() -> None:
     macro = [c for c in chunks if c.section.startswith("Macro-level")]
     assert macro and all(c.page_start is None and c.page_source is None for c in macro)
     assert any(c.page_source == "contents" for c in chunks if c.section.startswith("Definitions"))
+
+
+@pytest.mark.parametrize(
+    ("report", "passage", "section", "pages", "source"),
+    [
+        # picked by hand; sections and pages checked against each report's own headings, headers and contents list
+        (
+            KINGSFUND,
+            "from 750 in 1998/99 to 528",
+            ["Meso-level integration", "Torbay", "Impact"],
+            ("21", "32"),
+            "contents",
+        ),
+        (
+            MONITOR,
+            "Integrated care seeks to improve quality and cost effectiveness",
+            ["4. What is meant by ‘integrated care’?"],
+            ("15", "19"),
+            "contents",
+        ),
+        (
+            MONITOR,
+            "Geisenger is a vertically integrated",
+            ["Annexe – examples of integrated care from literature"],
+            ("65", None),
+            "contents",
+        ),
+        (
+            CHE,
+            "did not appear to have reduced use of acute hospitals",
+            ["Results", "Description of IRM categories", "Service use and costs"],
+            ("13", "13"),
+            "printed",
+        ),
+        (
+            CSU,
+            "single narrative",
+            ["Lessons for successful integration", "Learning from practice and experience"],
+            ("23", "30"),
+            "contents",
+        ),
+        # the contents list names this sub-section 'The evidence base for effectiveness': the range is its parent's
+        (
+            CSU,
+            "Reductions in emergency admissions were not demonstrated",
+            ["Reported outcomes", "Effectiveness"],
+            ("10", "13"),
+            "contents",
+        ),
+        (HRB, "saved approximately £250,000", ["2. Question 2", "Torbay Care Trust (England)"], (None, None), None),
+    ],
+)
+def test_hand_picked_passages_carry_their_section_and_page(
+    real_chunks: dict[str, list[Chunk]],
+    report: str,
+    passage: str,
+    section: list[str],
+    pages: tuple[str | None, str | None],
+    source: str | None,
+) -> None:
+    """The HRB review prints no page numbers in its text and has no contents list: its page is unknown, not guessed."""
+    chunk = next(c for c in real_chunks[report] if passage in c.text)
+    assert chunk.section_path == section
+    assert (chunk.page_start, chunk.page_end, chunk.page_source) == (*pages, source)

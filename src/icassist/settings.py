@@ -16,6 +16,9 @@ class CorpusSettings(BaseModel):
     )
     manifest: str = Field("sources.toml", description="Manifest file name inside the corpus folder.")
     gazetteer: str = Field("programmes.toml", description="Case-study gazetteer file name inside the corpus folder.")
+    headings: str = Field(
+        "headings.toml", description="Hand-listed top-level headings per report, which the evaluation checks against."
+    )
     max_file_mb: float = Field(20.0, description="Larger files are refused: the biggest report here is under 2 MB.")
 
     @property

@@ -320,6 +320,12 @@ METRICS: dict[str, MetricInfo] = {
         True,
         "citations (of answered answerable questions) showing a page or a contents-list page range",
     ),
+    "section_sanity": MetricInfo(
+        "section sanity",
+        True,
+        "store chunks of the reports in corpus/headings.toml whose section path starts at one of the report's "
+        "hand-listed top-level headings and holds no other one deeper down",
+    ),
     "key_fact_recall": MetricInfo(
         "key-fact recall",
         True,

@@ -177,8 +177,10 @@ def render_report(
     system: PipelineRun,
     baseline: PipelineRun | None,
     failures: Sequence[str] | None = None,
+    provenance: Sequence[str] = (),
 ) -> str:
-    """The whole report.md: settings, overall and per-type tables, gate result, worst misses, definitions."""
+    """The whole report.md: settings, overall and per-type tables, gate result, provenance per report, worst misses,
+    definitions."""
     lines = [f"# icassist evaluation — {run_info['date']}", ""]
     lines += [f"- {key}: {value}" for key, value in run_info.items() if key != "date"]
     lines += ["", "## Overall", "", *metrics_table(system.overall, baseline.overall if baseline else None)]
@@ -190,6 +192,8 @@ def render_report(
     if failures is not None:
         lines += ["", "## Threshold gate", ""]
         lines += [f"- FAIL {f}" for f in failures] if failures else ["All thresholds met."]
+    if provenance:
+        lines += ["", "## Provenance per report (system)", "", *provenance]
     lines += ["", f"## Worst misses (system, up to {WORST_MISSES})", "", *worst_misses(questions, system, baseline)]
     answered = unanswerable_answered(questions, system)
     if answered:

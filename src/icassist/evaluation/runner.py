@@ -12,11 +12,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icassist.evaluation.metrics import Evidence, Tagger, aggregate, by_type, reachable, score_question
+from icassist.evaluation.provenance import (
+    HeadingsError,
+    insane_sections,
+    load_headings,
+    per_report,
+    provenance_table,
+    section_sanity,
+)
 from icassist.evaluation.questions import Question, QuestionFileError, check_quotes, load_questions
 from icassist.evaluation.report import (
     PipelineRun,
@@ -152,7 +161,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
     try:
         questions = load_questions(args.questions)
         thresholds = load_thresholds(args.thresholds) if args.thresholds else None
-    except (QuestionFileError, ThresholdError) as error:
+        headings = load_headings(settings.corpus.dir / settings.corpus.headings)
+    except (QuestionFileError, ThresholdError, HeadingsError) as error:
         print(f"icassist eval: {error}", file=sys.stderr)
         return 2
     questions = questions[: args.limit] if args.limit else questions
@@ -181,7 +191,11 @@ def run_eval_command(args: argparse.Namespace) -> int:
         return frozenset(tagger.tag(text))
 
     system = score_run("system", questions, system_rows, k, tag)
-    index = [Evidence(c.doc_id, c.text, c.char_start, c.char_end) for c in assistant.store.chunks()]
+    chunks = assistant.store.chunks()
+    reports = per_report(chunks, system_rows, headings)
+    system.overall["section_sanity"] = section_sanity(reports)
+    provenance = [*provenance_table(reports), "", *insane_sections(chunks, headings)]
+    index = [Evidence(c.doc_id, c.text, c.char_start, c.char_end) for c in chunks]
     reach = {"gold quotes in system index": index_reachability(questions, index)}
     baseline = None
     if args.baseline:
@@ -209,11 +223,15 @@ def run_eval_command(args: argparse.Namespace) -> int:
     metrics = {
         "run": run_info,
         "system": {"overall": system.overall, "by_type": system.by_type},
+        "provenance": [
+            {**asdict(r), "section_sanity": r.section_sanity, "citation_page_coverage": r.citation_page_coverage}
+            for r in reports
+        ],
         "baseline": {"overall": baseline.overall, "by_type": baseline.by_type} if baseline else None,
         "threshold_failures": failures,
     }
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    report = render_report(run_info, questions, system, baseline, failures)
+    report = render_report(run_info, questions, system, baseline, failures, provenance)
     (args.out / "report.md").write_text(report, encoding="utf-8")
     print(report)
     if args.log:
