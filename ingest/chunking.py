@@ -37,7 +37,7 @@ class _Section:
 def chunk_document(
     doc: ParsedDocument,
     settings: ChunkSettings,
-    tag: Callable[[str], list[str]] | None = None,
+    tag: Callable[[str, list[str]], list[str]] | None = None,
     *,
     exclude_bibliography: bool = True,
 ) -> list[Chunk]:
@@ -150,7 +150,7 @@ def _make_chunk(
     path: list[str],
     start: int,
     end: int,
-    tag: Callable[[str], list[str]] | None,
+    tag: Callable[[str, list[str]], list[str]] | None,
     levels: dict[str, int],
 ) -> Chunk:
     meta = doc.meta
@@ -170,7 +170,7 @@ def _make_chunk(
         char_start=start,
         char_end=end,
         text=text,
-        programmes=tag(text) if tag else [],
+        programmes=tag(text, list(path)) if tag else [],
     )
     chunk.chunk_id = f"{meta.doc_id}:{start}:{chunk.content_hash[:12]}"
     return chunk

@@ -27,8 +27,8 @@ from icassist.store import Store, StoredRecord
 
 # 2: page ranges from contents lists; 3: list items and wrapped titles in headings; 4: lists restarting in a section;
 # 5: a summary's own Introduction, IMRaD sections beside the body's Introduction; 6: an annex's pages from 'Annexes';
-# 7: a contents range runs to the next entry at its level
-PIPELINE_VERSION = "7"
+# 7: a contents range runs to the next entry at its level; 8: tags where a chunk discusses a programme
+PIPELINE_VERSION = "8"
 
 
 @dataclass
@@ -166,7 +166,7 @@ def _ingest_leased(
         failure: str | None = None
         try:
             document = read_document(source.path, source.meta, settings.corpus.max_file_bytes)
-            chunks = chunk_document(document, settings.chunking, tagger.tag)
+            chunks = chunk_document(document, settings.chunking, tagger.discussed)
             if not chunks:
                 failure = f"{source.path}: no text left after cleaning; check the file's content"
         except UnreadableDocument as error:

@@ -24,6 +24,7 @@ from reportlab.pdfgen import canvas
 
 from icassist.chain import Assistant
 from icassist.embeddings import LocalEmbeddings
+from icassist.gazetteer import ProgrammeTagger, load_gazetteer
 from icassist.ingest.chunking import chunk_document
 from icassist.ingest.pipeline import IngestReport, ingest
 from icassist.ingest.readers import read_document
@@ -189,11 +190,12 @@ class Ingested:
 
 @pytest.fixture(scope="session")
 def real_chunks() -> dict[str, list[Chunk]]:
-    """The five reports parsed and chunked as ingest does (no embedding, ~3 s): report file → its chunks."""
+    """The five reports parsed, chunked and tagged as ingest does (no embedding, ~3 s): report file → its chunks."""
     settings = Settings()
     manifest = load_manifest(REAL_CORPUS, "sources.toml")
+    tagger = ProgrammeTagger(load_gazetteer(REAL_CORPUS / "programmes.toml"))
     return {
-        name: chunk_document(read_document(REAL_CORPUS / name, meta, 50_000_000), settings.chunking, lambda _: [])
+        name: chunk_document(read_document(REAL_CORPUS / name, meta, 50_000_000), settings.chunking, tagger.discussed)
         for name, meta in manifest.items()
     }
 

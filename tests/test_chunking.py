@@ -45,7 +45,7 @@ def _doc() -> ParsedDocument:
 
 def test_offsets_sizes_ids_and_metadata() -> None:
     doc = _doc()
-    chunks = chunk_document(doc, SETTINGS, tag=lambda text: ["torbay"] if "benefits" in text else [])
+    chunks = chunk_document(doc, SETTINGS, tag=lambda text, _: ["torbay"] if "benefits" in text else [])
     assert chunks
     for c in chunks:
         assert doc.text[c.char_start : c.char_end] == c.text

@@ -8,16 +8,22 @@ import pytest
 
 from icassist.evaluation.provenance import (
     HeadingsError,
+    TagAgreement,
+    TagLabel,
     insane_sections,
     load_headings,
+    load_tag_labels,
     per_report,
     provenance_table,
     section_sane,
     section_sanity,
+    tag_agreement,
 )
 from icassist.evaluation.results import CitedRow, ResultRow
 from icassist.records import Chunk
-from tests.conftest import REAL_CORPUS
+from tests.conftest import KINGSFUND, PROJECT_ROOT, REAL_CORPUS
+
+EVALS = PROJECT_ROOT / "evals"
 
 CHE_TOP = frozenset({"executive summary", "introduction", "methods", "results", "discussion"})
 
@@ -86,3 +92,32 @@ def test_the_five_reports_section_paths_are_their_own(real_chunks: dict[str, lis
     for name, chunks in real_chunks.items():
         sane = sum(section_sane(c.section_path, headings[name]) for c in chunks) / len(chunks)
         assert sane >= 0.96, (name, sane, insane_sections(chunks, headings))
+
+
+def test_tag_agreement_counts_kept_and_missed_tags() -> None:
+    about_torbay = _chunk("kf.txt", ["Torbay"], None).model_copy(
+        update={"text": "Torbay cut bed days. PRISMA is named in a table.", "programmes": ["torbay"]}
+    )
+    labels = [
+        TagLabel(report="kf.txt", programme="torbay", quote="Torbay cut bed days", discusses=True, sample="held-out"),
+        TagLabel(report="kf.txt", programme="prisma", quote="PRISMA is named", discusses=False, sample="held-out"),
+        TagLabel(report="kf.txt", programme="pace", quote="not in the store at all", discusses=True, sample="x"),
+    ]
+    assert tag_agreement([about_torbay], labels) == TagAgreement(precision=1.0, recall=1.0, checked=2)
+    assert (
+        tag_agreement([about_torbay.model_copy(update={"programmes": ["torbay", "prisma"]})], labels).precision == 0.5
+    )
+
+
+def test_the_five_reports_tags_agree_with_the_hand_checked_sample(real_chunks: dict[str, list[Chunk]]) -> None:
+    """Tagging every mention: precision 0.61 on these 70 pairs (a PRISMA filter returned Torbay's table)."""
+    labels = load_tag_labels(EVALS / "tag-sample.jsonl")
+    chunks = [c for report in real_chunks.values() for c in report]
+    agreement = tag_agreement(chunks, labels)
+    assert agreement.checked == len(labels) == 70
+    assert agreement.precision is not None and agreement.precision >= 0.78
+    assert agreement.recall is not None and agreement.recall >= 0.95
+    held_out = tag_agreement(chunks, [label for label in labels if label.sample == "held-out"])
+    assert held_out.precision is not None and held_out.precision >= 0.7
+    torbay_table = next(c for c in real_chunks[KINGSFUND] if "PACE (USA) | SIPA (Canada)" in c.text)
+    assert "prisma" not in torbay_table.programmes and "torbay" in torbay_table.programmes

@@ -178,3 +178,26 @@ def test_malformed_entries_are_reported_with_file_and_entry(tmp_path: Path, edit
     with pytest.raises(GazetteerError, match=expected) as info:
         load_gazetteer(path)
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "section", "expected"),
+    [  # sentences from the reports
+        ("The Socsam legislation was evaluated in eight trial areas.", [], ["socsam"]),
+        (
+            "One example of a managed clinical network is the Scottish Cardiac Network, the focus of which is …",
+            [],
+            ["scottish-mcns", "scottish-cardiac-network"],
+        ),
+        ("PACE (USA) | SIPA (Canada) | PRISMA (Canada)", ["Meso-level integration", "Torbay", "Impact"], ["torbay"]),
+        ("Similar to the SIPA and PACE models, both Italian models integrated provision.", [], []),
+        ("While such techniques are common in integrated systems such as Kaiser Permanente, many failed.", [], []),
+        ("Evercare (UK) [25, 160] x x", [], []),
+        ("Managed clinical networks - Scotland √", [], []),
+        ("PACE Program of All-Inclusive Care for the Elderly", ["Glossary"], []),
+    ],
+)
+def test_a_chunk_is_tagged_with_what_it_discusses_not_every_name_it_lists(
+    programmes: list[Programme], text: str, section: list[str], expected: list[str]
+) -> None:
+    assert ProgrammeTagger(programmes).discussed(text, section) == expected

@@ -326,6 +326,15 @@ METRICS: dict[str, MetricInfo] = {
         "store chunks of the reports in corpus/headings.toml whose section path starts at one of the report's "
         "hand-listed top-level headings and holds no other one deeper down",
     ),
+    "tag_precision": MetricInfo(
+        "tag precision",
+        True,
+        "hand-checked (passage, programme) pairs in evals/tag-sample.jsonl: share of the store's chunk tags among "
+        "them that the passage really discusses",
+    ),
+    "tag_recall": MetricInfo(
+        "tag recall", True, "of those pairs the passage discusses, the share its store chunk is tagged with"
+    ),
     "key_fact_recall": MetricInfo(
         "key-fact recall",
         True,

@@ -1,7 +1,9 @@
-"""Provenance per report: how many chunks and citations carry a page, and whether section paths are the report's.
+"""Provenance per report: how many chunks and citations carry a page, whether section paths are the report's, and
+whether programme tags mean it.
 
 Section sanity checks the store against each report's top-level headings listed by hand (corpus/headings.toml),
-so a parser that files a report under a line of its method list ('4. English language') shows as a number.
+so a parser that files a report under a line of its method list ('4. English language') shows as a number; tag
+precision checks chunk tags against hand-checked (passage, programme) pairs (evals/tag-sample.jsonl).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from icassist.evaluation.results import ResultRow
 from icassist.ingest.lines import title_key
 from icassist.records import Chunk
+from icassist.text import fold
 from icassist.toml_files import load_toml
 
 
@@ -138,3 +141,48 @@ def insane_sections(chunks: Sequence[Chunk], headings: dict[str, frozenset[str]]
             counts[key] = counts.get(key, 0) + 1
     worst = sorted(counts.items(), key=lambda item: -item[1])[:limit]
     return [f"- {doc_id}: {section} ({n} chunks)" for (doc_id, section), n in worst]
+
+
+class TagLabel(BaseModel):
+    """One hand-checked chunk tag: does the passage holding `quote` discuss `programme`, or only name it?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report: str
+    programme: str
+    quote: str = Field(min_length=10, description="The start of the sentence that names the programme.")
+    discusses: bool
+    sample: str = Field(description="'development' (rules were tuned on it) or 'held-out'.")
+
+
+def load_tag_labels(path: Path) -> list[TagLabel]:
+    """The labelled sample; no file means no tag figures."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [TagLabel.model_validate_json(line) for line in lines if line.strip()]
+
+
+@dataclass(frozen=True)
+class TagAgreement:
+    precision: float | None  # kept tags the labels say are discussed
+    recall: float | None  # discussed programmes the tags keep
+    checked: int  # labels whose passage was found in the store
+
+
+def tag_agreement(chunks: Sequence[Chunk], labels: Sequence[TagLabel]) -> TagAgreement:
+    by_report: dict[str, list[tuple[str, Chunk]]] = {}
+    for chunk in chunks:
+        by_report.setdefault(chunk.doc_id, []).append((fold(chunk.text), chunk))
+    hits = kept = right = checked = 0
+    for label in labels:
+        quote = fold(label.quote)
+        holding = next((c for text, c in by_report.get(label.report, []) if quote in text), None)
+        if holding is None:
+            continue
+        checked += 1
+        tagged = label.programme in holding.programmes
+        kept += tagged
+        right += label.discusses
+        hits += tagged and label.discusses
+    return TagAgreement(hits / kept if kept else None, hits / right if right else None, checked)

@@ -22,9 +22,11 @@ from icassist.evaluation.provenance import (
     HeadingsError,
     insane_sections,
     load_headings,
+    load_tag_labels,
     per_report,
     provenance_table,
     section_sanity,
+    tag_agreement,
 )
 from icassist.evaluation.questions import Question, QuestionFileError, check_quotes, load_questions
 from icassist.evaluation.report import (
@@ -194,6 +196,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
     chunks = assistant.store.chunks()
     reports = per_report(chunks, system_rows, headings)
     system.overall["section_sanity"] = section_sanity(reports)
+    tags = tag_agreement(chunks, load_tag_labels(settings.evals_dir / "tag-sample.jsonl"))
+    system.overall["tag_precision"], system.overall["tag_recall"] = tags.precision, tags.recall
     provenance = [*provenance_table(reports), "", *insane_sections(chunks, headings)]
     index = [Evidence(c.doc_id, c.text, c.char_start, c.char_end) for c in chunks]
     reach = {"gold quotes in system index": index_reachability(questions, index)}
