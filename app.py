@@ -14,9 +14,9 @@ from icassist.chain import Assistant
 from icassist.records import Answer, Filters
 from icassist.store import StoreError, StoreStatus
 from icassist.ui import resources
-from icassist.ui.components import answer_details, exchange_view, feedback, navigation
+from icassist.ui.components import answer_details, exchange_view, feedback, navigation, question_bubble
 from icassist.ui.export import conversation_markdown
-from icassist.ui.render import answer_markdown, escape_layout, escape_markdown
+from icassist.ui.render import answer_markdown, escape_layout, escape_markdown, readable_time, searched_text
 from icassist.ui.resources import CorpusIndex
 from icassist.ui.state import Exchange, conversation, history, new_conversation, pending_question
 
@@ -30,7 +30,10 @@ def choose_answerer() -> str:
     generative = resources.generative_name(resources.settings())
     st.header("Answerer")
     if generative is None:
-        st.caption("Extractive: answers with the reports' own sentences. No generative model is configured.")
+        st.caption(
+            "Extractive: answers with the reports' own sentences. No generative model is configured: run "
+            "`icassist models install` and set ICASSIST\\_ANSWER\\_\\_GGUF\\_PATH as it says, then restart the app."
+        )
         return "extractive"
     labels = {"extractive": "Extractive (the reports' own sentences)", "generative": f"Generative: {generative}"}
     return str(st.radio("Answer with", list(labels), format_func=labels.__getitem__, key="answerer"))
@@ -78,12 +81,13 @@ def choose_filters(index: CorpusIndex, labels: dict[str, str]) -> Filters:
     return Filters(doc_ids=doc_ids, programmes=programme_ids)
 
 
-def answer_live(assistant: Assistant, question: str, filters: Filters, labels: dict[str, str]) -> Exchange:
+def answer_live(
+    assistant: Assistant, question: str, filters: Filters, labels: dict[str, str], searched: str | None
+) -> Exchange:
     """Stream the answer as it is written, then redraw it validated, with flags, notices and source cards."""
     exchange = Exchange(question=question, filters=filters)
     turns = history(conversation())
-    with st.chat_message("user"):
-        st.markdown(escape_markdown(question).strip())
+    question_bubble(question)
     with st.chat_message("assistant"):
         body = st.empty()
         final: list[Answer] = []
@@ -110,15 +114,28 @@ def answer_live(assistant: Assistant, question: str, filters: Filters, labels: d
             return exchange
         exchange.answer = final[-1]
         body.markdown(answer_markdown(exchange.answer))
-        answer_details(exchange.answer, labels, resources.settings().answer.closest_passages)
+        answer_details(exchange.answer, labels, resources.settings().answer.closest_passages, searched)
         feedback(exchange, resources.settings().app.feedback_path)
     return exchange
 
 
-def conversation_tools(exchanges: list[Exchange], status: StoreStatus) -> None:
+def start_over() -> None:
+    new_conversation()
+    st.toast("New conversation started. The filters stay as they are set.", icon="➕")
+
+
+def conversation_tools(
+    exchanges: list[Exchange], status: StoreStatus, index: CorpusIndex, labels: dict[str, str]
+) -> None:
     st.header("Conversation")
-    answered = [(e.question, e.answer) for e in exchanges if e.answer is not None]
-    st.button("New conversation", on_click=new_conversation, icon="➕", disabled=not exchanges)
+    answered = [(e.question, e.answer, searched_text(e.filters, index.reports, labels)) for e in exchanges if e.answer]
+    st.button(
+        "New conversation",
+        on_click=start_over,
+        icon="➕",
+        disabled=not exchanges,
+        help="Clears the questions and answers; the filters above stay as they are.",
+    )
     st.download_button(
         "Export as Markdown",
         data=conversation_markdown(answered, closest=resources.settings().answer.closest_passages),
@@ -131,8 +148,14 @@ def conversation_tools(exchanges: list[Exchange], status: StoreStatus) -> None:
     st.header("Corpus")
     st.markdown(
         f"**Documents:** {status.documents}  \n**Chunks:** {status.chunks}  \n"
-        f"**Ingested:** {escape_markdown(status.ingested_at)}  \n"
+        f"**Ingested:** {escape_markdown(readable_time(status.ingested_at))}  \n"
         f"**Embedding model:** {escape_markdown(status.embedding_model)}"
+    )
+    st.markdown(
+        "\n".join(
+            f"- {escape_markdown(r.title)} ({r.year or 'n.d.'}): {r.chunks} passages, {r.paged} with a page"
+            for r in index.summaries.values()
+        )
     )
 
 
@@ -157,16 +180,17 @@ def main() -> None:
     feedback_path = resources.settings().app.feedback_path
     closest = resources.settings().answer.closest_passages
     for exchange in exchanges:
-        exchange_view(exchange, labels, feedback_path, closest)
+        exchange_view(exchange, labels, feedback_path, closest, searched_text(exchange.filters, index.reports, labels))
 
     typed = st.chat_input("Ask about the reports, e.g. What happened to hospital bed use in Torbay?")
     question = typed if typed is not None else pending_question()
     if question is not None and question.strip():
         resources.wait_until_ready(assistant)
-        exchanges.append(answer_live(assistant, question.strip(), filters, labels))
+        searched = searched_text(filters, index.reports, labels)
+        exchanges.append(answer_live(assistant, question.strip(), filters, labels, searched))
 
     with st.sidebar:
-        conversation_tools(exchanges, status)
+        conversation_tools(exchanges, status, index, labels)
 
 
 main()

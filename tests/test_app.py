@@ -68,6 +68,12 @@ def test_first_render_shows_chat_and_corpus_status(app_env: dict[str, str]) -> N
     assert len(at.chat_input) == 1
     status = "\n".join(m.value for m in at.sidebar.markdown)
     assert "**Documents:** 2" in status and "all\\-MiniLM\\-L6\\-v2" in status
+    assert re.search(r"\*\*Ingested:\*\* \d{1,2} [A-Z][a-z]{2} 20\d\d, \d\d:\d\d", unescape(status)), status  # not ISO
+    assert re.search(
+        r"- Clinical and service integration: the route to improved outcomes \(2010\): \d+ passages, "
+        r"\d+ with a page",
+        unescape(status),
+    ), status
     assert "Extractive" in "\n".join(c.value for c in at.sidebar.caption)
 
 
@@ -96,8 +102,9 @@ def test_cited_answer_with_source_cards(app: AppTest) -> None:
     assert ":blue-badge[Torbay Care Trust \\(England\\)]" in details
     first = answer.citations[0]
     assert first.quote.strip() and first.chunk.text[first.quote_start : first.quote_end] == first.quote
-    (shown,) = re.findall(r":orange-background\[(.*?)(?<!\\)\]", details)
-    assert unescape(shown) == " ".join(first.quote.split())
+    shown = [unescape(s) for s in re.findall(r":orange-background\[(.*?)(?<!\\)\]", details)]
+    assert shown == [" ".join(first.chunk.text[a:b].split()) for a, b in first.spans], "every sentence it supports"
+    assert " ".join(first.quote.split()) in shown
     citing = next(s for s in answer.sentences if 1 in s.citations)
     assert set(tokens(first.quote)) & set(tokens(citing.text)), (first.quote, citing.text)
 
@@ -127,6 +134,8 @@ def test_report_filter_restricts_sources(app: AppTest) -> None:
     assert answer is not None and exchange.filters.doc_ids == [CSU]
     sources = {c.chunk.doc_id for c in answer.citations} | {p.chunk.doc_id for p in answer.retrieved}
     assert sources == {CSU}
+    captions = [unescape(c.value) for c in app.chat_message[1].caption]
+    assert "Searched: Rapid Evidence Scan: Integrated Care only" in captions, captions
 
 
 def test_feedback_is_saved_with_question_answer_and_citations(app: AppTest, app_env: dict[str, str]) -> None:
@@ -165,7 +174,7 @@ def test_export_offers_markdown_with_references(app: AppTest, monkeypatch: pytes
     exported = saved[file_id].decode()
     assert "## 1. What happened to hospital bed use in Torbay?" in exported
     assert "## References" in exported
-    assert "1. Natasha Curry and Chris Ham \\(2010\\). Clinical and service integration\\: the route" in exported
+    assert "1. Natasha Curry and Chris Ham \\(2010\\). Clinical and service integration: the route" in exported
     assert re.search(r"Torbay .*\[1\]", exported)
 
 
@@ -174,6 +183,9 @@ def test_blank_question_is_ignored_and_long_one_truncated_with_notice(app: AppTe
     assert not app.chat_message and not app.exception
     exchange = ask(app, TORBAY + " " + "x" * 2500)
     assert exchange.answer is not None
+    bubble = app.chat_message[0]
+    assert len(bubble.markdown[0].value) < 700 and bubble.markdown[0].value.endswith(" …")
+    assert bubble.caption[0].value == f"Your question is {len(TORBAY) + 2501:,} characters long; shown shortened."
     notices = [i.value for i in app.chat_message[1].info]
     assert any("only the first 2\\,000 were used" in n for n in notices), notices
 
@@ -223,6 +235,7 @@ def test_new_conversation_clears_history(app: AppTest) -> None:
     ask(app, TORBAY)
     app.sidebar.button[0].click().run()
     assert not app.chat_message and app.session_state["conversation"] == []
+    assert "filters stay" in app.toast[0].value
 
 
 def test_programme_browser_lists_programmes_and_asks_about_one(app: AppTest) -> None:

@@ -107,7 +107,7 @@ def test_report_text_renders_as_text_not_markup(browser: Browser, tmp_path: Path
         "chunk = Chunk(chunk_id='c', doc_id='d.txt', title='Title [x](http://evil) <b>b</b>', authors=['A'], "
         f"year=2020, section_path=['S'], page_start='3', char_start=0, char_end=1, text={passage!r}, "
         "programmes=['torbay'])\n"
-        f"source_card('[1]', chunk, {{'torbay': 'Torbay <i>x</i>'}}, ({start}, {end}))\n"
+        f"source_card('[1]', chunk, {{'torbay': 'Torbay <i>x</i>'}}, [({start}, {end})])\n"
     )
     with streamlit_server(script, dict(os.environ), tmp_path / "streamlit.log") as (url, _):
         page = browser.new_page()

@@ -36,5 +36,16 @@ def test_answer_is_a_lead_paragraph_then_a_list_with_flags() -> None:
 def test_highlight_marks_only_the_quote() -> None:
     text = "First sentence. The quoted one. Last."
     start = text.index("The")
-    marked = highlighted(text, start, start + len("The quoted one."))
+    marked = highlighted(text, [(start, start + len("The quoted one."))])
     assert marked == "First sentence\\. :orange-background[The quoted one\\.] Last\\."
+
+
+def test_every_supporting_sentence_is_marked() -> None:
+    """[1] may support four sentences of an answer; the card marked only the first."""
+    text = "One.\n\nTwo is here. Three. Four."
+    spans = [(text.index("Four"), len(text)), (0, 4), (text.index("Two"), text.index(" Three")), (1, 3)]
+    marked = highlighted(text, spans)  # an overlapping span is skipped, order does not matter
+    assert marked == (
+        ":orange-background[One\\.]\n\n:orange-background[Two is here\\.] Three\\. :orange-background[Four\\.]"
+    )
+    assert highlighted(text, []) == "One\\.\n\nTwo is here\\. Three\\. Four\\."

@@ -84,3 +84,11 @@ def test_name_absent_from_cited_passage_is_flagged() -> None:
     sentence = check("Bed days in Jönköping fell to 4,177 from 4,800 [1].", [TORBAY]).sentences[0]
     assert sentence.unsupported_names == ["Jönköping"] and not sentence.supported
     assert check("Bed days in Torbay fell to 4,177 from 4,800 [1].", [TORBAY]).sentences[0].supported
+
+
+def test_citation_spans_every_sentence_its_claims_rest_on() -> None:
+    checked = check("Bed days fell to 4,177 [1]. Staff said communication improved [1].", [TORBAY])
+    (citation,) = checked.citations
+    quoted = [citation.chunk.text[a:b] for a, b in citation.spans]
+    assert len(quoted) == 2 and "Staff reported better communication." in quoted and "4,177" in quoted[0]
+    assert citation.quote == quoted[0], "the first claim's sentence is the quote a reference shows"

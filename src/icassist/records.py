@@ -150,8 +150,13 @@ class Citation(BaseModel):
     n: int = Field(description="The [n] marker used in the answer text.")
     chunk: Chunk
     quote: str = Field("", description="The sentence in the passage that supports the claim.")
-    quote_start: int = Field(0, description="Character span of the quote inside the chunk's text, for highlighting.")
+    quote_start: int = Field(0, description="Character span of the quote inside the chunk's text.")
     quote_end: int = 0
+    spans: list[tuple[int, int]] = Field(
+        default=[],
+        description="Every sentence of the passage a claim citing it rests on, in passage order (the quote is the "
+        "first claim's): what the source card highlights and the export quotes.",
+    )
 
 
 class AnswerSentence(BaseModel):

@@ -108,7 +108,7 @@ def check(text: str, passages: list[Passage]) -> Checked:
     text, order, notices = _renumber(text, passages)
     by_new = {new: passages[old - 1] for old, new in order.items()}
     sentences: list[AnswerSentence] = []
-    claims: dict[int, str] = {}
+    claims: dict[int, list[str]] = {}
     for piece in _sentences_with_markers(text):
         prefix, piece = split_bullet(piece)
         bullet = bool(prefix)
@@ -130,11 +130,12 @@ def check(text: str, passages: list[Passage]) -> Checked:
             )
         )
         for n in cited:
-            claims.setdefault(n, bare)
+            claims.setdefault(n, []).append(bare)
     citations = []
     for n in sorted(by_new):
         chunk = by_new[n].chunk
-        start, end = _best_span(chunk.text, claims.get(n, ""))
+        spans = [_best_span(chunk.text, claim) for claim in claims.get(n, [""])]
+        start, end = spans[0]
         citations.append(
             Citation(
                 n=n,
@@ -142,6 +143,7 @@ def check(text: str, passages: list[Passage]) -> Checked:
                 quote=chunk.text[start:end],
                 quote_start=start,
                 quote_end=end,
+                spans=sorted(set(spans)),
             )
         )
     if any(not s.supported for s in sentences):

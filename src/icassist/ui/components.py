@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import streamlit as st
@@ -11,10 +12,11 @@ import streamlit as st
 from icassist.records import Answer, Chunk
 from icassist.references import reference
 from icassist.ui.feedback import save_feedback
-from icassist.ui.render import answer_markdown, badges, escape_markdown, highlighted
+from icassist.ui.render import answer_markdown, badges, escape_markdown, highlighted, shortened
 from icassist.ui.state import Exchange
 
 log = logging.getLogger(__name__)
+QUESTION_ECHO_CHARS = 600  # a question pasted from a document is echoed this far, not pages long
 
 
 def navigation() -> None:
@@ -24,17 +26,27 @@ def navigation() -> None:
         st.page_link("pages/programmes.py", label="Programmes", icon="🔎")
 
 
-def source_card(heading: str, chunk: Chunk, labels: dict[str, str], quote: tuple[int, int] = (0, 0)) -> None:
-    """Collapsed by default so the answer stays short; the passage is escaped, its supporting sentence marked."""
+def source_card(heading: str, chunk: Chunk, labels: dict[str, str], spans: Sequence[tuple[int, int]] = ()) -> None:
+    """Collapsed by default so the answer stays short; the passage is escaped, every sentence it supports marked."""
     with st.expander(escape_markdown(f"{heading} {chunk.title} ({chunk.year or 'n.d.'})"), expanded=False):
         st.markdown(escape_markdown(reference(chunk)))
         if chunk.programmes:
             st.markdown(badges(chunk.programmes, labels))
-        st.markdown(highlighted(chunk.text, *quote))
+        st.markdown(highlighted(chunk.text, spans))
 
 
-def answer_details(answer: Answer, labels: dict[str, str], closest: int) -> None:
-    """Notices, then the numbered sources or, for a refusal, the closest passages."""
+def question_bubble(question: str) -> None:
+    with st.chat_message("user"):
+        shown, note = shortened(question, QUESTION_ECHO_CHARS)
+        st.markdown(escape_markdown(shown).strip())
+        if note:
+            st.caption(note)
+
+
+def answer_details(answer: Answer, labels: dict[str, str], closest: int, searched: str | None = None) -> None:
+    """What was searched (when filtered), notices, then the numbered sources or, for a refusal, the closest ones."""
+    if searched:
+        st.caption(escape_markdown(searched))
     for notice in answer.notices:
         st.info(escape_markdown(notice), icon="ℹ️")
     if answer.refused:
@@ -46,7 +58,7 @@ def answer_details(answer: Answer, labels: dict[str, str], closest: int) -> None
     else:
         st.markdown("##### Sources")
         for c in answer.citations:
-            source_card(f"[{c.n}]", c.chunk, labels, (c.quote_start, c.quote_end))
+            source_card(f"[{c.n}]", c.chunk, labels, c.spans or [(c.quote_start, c.quote_end)])
     seconds = answer.timings.get("total_s")
     st.caption(escape_markdown(f"{answer.answerer}" + (f" · {seconds:.1f} s" if seconds is not None else "")))
 
@@ -94,14 +106,15 @@ def feedback(exchange: Exchange, path: Path) -> None:
         )
 
 
-def exchange_view(exchange: Exchange, labels: dict[str, str], feedback_path: Path, closest: int) -> None:
+def exchange_view(
+    exchange: Exchange, labels: dict[str, str], feedback_path: Path, closest: int, searched: str | None
+) -> None:
     """An earlier exchange as it was first shown."""
-    with st.chat_message("user"):
-        st.markdown(escape_markdown(exchange.question).strip())
+    question_bubble(exchange.question)
     with st.chat_message("assistant"):
         if exchange.answer is None:
             st.error(exchange.error or "No answer.")
             return
         st.markdown(answer_markdown(exchange.answer))
-        answer_details(exchange.answer, labels, closest)
+        answer_details(exchange.answer, labels, closest, searched)
         feedback(exchange, feedback_path)

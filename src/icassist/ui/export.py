@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from icassist.records import Answer, Citation
+from icassist.records import Answer, Chunk, Citation
 from icassist.references import reference
 from icassist.text import MARKER, marker_numbers, split_bullet
 from icassist.ui.render import READABLE_UNSAFE, escape_markdown
@@ -20,39 +20,51 @@ def escape(text: str) -> str:
     return escape_markdown(text, READABLE_UNSAFE).strip()
 
 
-def _reference(citation: Citation) -> str:
-    quoted = f" Quoted: “{escape(citation.quote)}”" if citation.quote else ""
-    return escape(reference(citation.chunk)) + quoted
+def _quotes(citation: Citation) -> list[str]:
+    """Every passage sentence the answer's claims rest on, or the one quote of a citation made without spans."""
+    text = citation.chunk.text
+    quoted = [text[a:b] for a, b in citation.spans if text[a:b].strip()]
+    return quoted or ([citation.quote] if citation.quote else [])
 
 
-def conversation_markdown(
-    exchanges: Sequence[tuple[str, Answer]], *, closest: int = 3, now: datetime | None = None
-) -> str:
+def _reference(chunk: Chunk, quotes: list[str]) -> str:
+    quoted = " Quoted: " + " … ".join(f"“{escape(q)}”" for q in quotes) if quotes else ""
+    return escape(reference(chunk)) + quoted
+
+
+Exported = tuple[str, Answer, str | None]  # question, answer, the filters it was searched with (None: all)
+
+
+def conversation_markdown(exchanges: Sequence[Exported], *, closest: int = 3, now: datetime | None = None) -> str:
     """Questions and answers in order, then the references their [n] markers point to."""
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# icassist conversation",
         "",
-        f"Exported {stamp}. Answers quote five integrated health and social care reports; "
+        f"Exported {stamp}. Answers quote the integrated health and social care reports; "
         "numbers in brackets refer to the references at the end.",
     ]
     numbers: dict[str, int] = {}
-    references: list[str] = []
-    for index, (question, answer) in enumerate(exchanges, 1):
+    cited: dict[str, tuple[Chunk, dict[str, None]]] = {}  # chunk id → the chunk and its quotes, in first-use order
+    for index, (question, answer, searched) in enumerate(exchanges, 1):
         local = {}
         for citation in answer.citations:
-            if citation.chunk.chunk_id not in numbers:
-                numbers[citation.chunk.chunk_id] = len(numbers) + 1
-                references.append(_reference(citation))
-            local[citation.n] = numbers[citation.chunk.chunk_id]
-        lines += ["", f"## {index}. {escape(question)}", "", _renumbered(answer.text, local)]
+            chunk_id = citation.chunk.chunk_id
+            numbers.setdefault(chunk_id, len(numbers) + 1)
+            quotes = cited.setdefault(chunk_id, (citation.chunk, {}))[1]
+            quotes.update(dict.fromkeys(_quotes(citation)))
+            local[citation.n] = numbers[chunk_id]
+        lines += ["", f"## {index}. {escape(question)}", ""]
+        if searched:
+            lines += [f"_{escape(searched)}_", ""]
+        lines.append(_renumbered(answer.text, local))
         lines += [f"> Note: {escape(notice)}" for notice in answer.notices]
         if answer.refused and answer.retrieved:
             lines += ["", "Closest evidence (not an answer):", ""]
             lines += [f"{rank}. {escape(reference(p.chunk))}" for rank, p in enumerate(answer.retrieved[:closest], 1)]
-    if references:
+    if cited:
         lines += ["", "## References", ""]
-        lines += [f"{n}. {ref}" for n, ref in enumerate(references, 1)]
+        lines += [f"{numbers[cid]}. {_reference(chunk, list(quotes))}" for cid, (chunk, quotes) in cited.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
-from icassist.records import Answer, AnswerSentence
+from icassist.records import Answer, AnswerSentence, Filters
 from icassist.text import BULLET, split_bullet
 
 _PUNCTUATION = frozenset(string.punctuation)
@@ -26,7 +27,7 @@ def defuse_autolinks(text: str) -> str:
 
 
 # What a Markdown file for people to read escapes: everything that can open markup, not every full stop.
-READABLE_UNSAFE = frozenset("\\`*_[]()<>&!|~:$#")
+READABLE_UNSAFE = frozenset("\\`*_[]()<>&!|~$#")  # ':' opens nothing in a file; escaped, it read 'outcomes\\: x'
 
 
 def escape_markdown(text: str, unsafe: frozenset[str] = _PUNCTUATION) -> str:
@@ -50,19 +51,27 @@ def _joint(text: str, *, at_end: bool) -> str:
     return " "
 
 
-def highlighted(text: str, start: int, end: int) -> str:
-    """The passage with [start, end) — the sentence that supports the claim — on an orange background."""
-    if not 0 <= start < end <= len(text) or not text[start:end].strip():
-        return escape_paragraphs(text)
-    before, quote, after = text[:start], text[start:end], text[end:]
-    parts = [
-        escape_paragraphs(before),
-        _joint(before, at_end=True),
-        f":orange-background[{escape_markdown(quote).strip()}]",
-        _joint(after, at_end=False),
-        escape_paragraphs(after),
-    ]
+def highlighted(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The passage with each span — a sentence that supports a claim — on an orange background."""
+    parts: list[str] = []
+    last = 0
+    for start, end in sorted(spans):
+        if not last <= start < end <= len(text) or not text[start:end].strip():
+            continue
+        parts += _between(text[last:start], after_quote=bool(parts), before_quote=True)
+        parts.append(f":orange-background[{escape_markdown(text[start:end]).strip()}]")
+        last = end
+    parts += _between(text[last:], after_quote=bool(parts), before_quote=False)
     return "".join(parts).strip()
+
+
+def _between(text: str, *, after_quote: bool, before_quote: bool) -> list[str]:
+    """Plain passage text around highlights, with the space or paragraph break that separates them."""
+    parts = [_joint(text, at_end=False)] if after_quote else []
+    parts.append(escape_paragraphs(text))
+    if before_quote and text.strip():
+        parts.append(_joint(text, at_end=True))
+    return parts
 
 
 def sentence_markdown(sentence: AnswerSentence) -> str:
@@ -101,3 +110,31 @@ def escape_layout(text: str, unsafe: frozenset[str] = _PUNCTUATION) -> str:
 def badges(programme_ids: list[str], labels: Mapping[str, str]) -> str:
     """Gazetteer labels as blue badges; an id the gazetteer no longer knows is shown as the id."""
     return " ".join(f":blue-badge[{escape_markdown(labels.get(pid, pid))}]" for pid in programme_ids)
+
+
+def searched_text(filters: Filters, reports: Mapping[str, str], labels: Mapping[str, str]) -> str | None:
+    """What an answer was searched in when it was not everything, said on the answer and in the export."""
+    parts = []
+    if filters.doc_ids:
+        parts.append(" and ".join(reports.get(d, d) for d in filters.doc_ids) + " only")
+    if filters.programmes:
+        parts.append("passages about " + " or ".join(labels.get(p, p) for p in filters.programmes))
+    if filters.years:
+        parts.append("reports of " + " or ".join(map(str, filters.years)))
+    return "Searched: " + "; ".join(parts) if parts else None
+
+
+def shortened(question: str, limit: int) -> tuple[str, str | None]:
+    """A question to echo in its bubble: a very long one is cut, with a note saying so."""
+    if len(question) <= limit:
+        return question, None
+    return question[:limit].rstrip() + " …", f"Your question is {len(question):,} characters long; shown shortened."
+
+
+def readable_time(iso: str) -> str:
+    """An ISO timestamp from the store in the server's local time, as people write it ('4 Dec 2026, 21:15')."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{moment.astimezone():%-d %b %Y, %H:%M}"

@@ -79,10 +79,21 @@ class ReportMentions:
     sections: dict[str, set[str]] = field(default_factory=dict)
 
 
+@dataclass
+class ReportSummary:
+    """One report as the corpus status lists it: what a reader checks before trusting its pages."""
+
+    title: str
+    year: int | None
+    chunks: int = 0
+    paged: int = 0
+
+
 @dataclass(frozen=True)
 class CorpusIndex:
     reports: dict[str, str]
     mentions: dict[str, list[ReportMentions]]
+    summaries: dict[str, ReportSummary] = field(default_factory=dict)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -93,9 +104,13 @@ def corpus_index(_assistant: Assistant, collection: str) -> CorpusIndex:
 
 def build_index(chunks: list[Chunk]) -> CorpusIndex:
     reports: dict[str, str] = {}
+    summaries: dict[str, ReportSummary] = {}
     found: dict[str, dict[str, ReportMentions]] = defaultdict(dict)
     for chunk in chunks:
         reports.setdefault(chunk.doc_id, chunk.title)
+        summary = summaries.setdefault(chunk.doc_id, ReportSummary(chunk.title, chunk.year))
+        summary.chunks += 1
+        summary.paged += chunk.page_start is not None
         for pid in chunk.programmes:
             report = found[pid].setdefault(chunk.doc_id, ReportMentions(chunk.doc_id, chunk.title, chunk.year))
             report.passages += 1
@@ -105,6 +120,7 @@ def build_index(chunks: list[Chunk]) -> CorpusIndex:
     return CorpusIndex(
         reports=dict(sorted(reports.items(), key=lambda item: item[1])),
         mentions={pid: sorted(by_doc.values(), key=lambda r: r.title) for pid, by_doc in found.items()},
+        summaries=dict(sorted(summaries.items(), key=lambda item: item[1].title)),
     )
 
 
