@@ -10,6 +10,7 @@ import os
 import re
 import time
 import tomllib
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from icassist.chain import Assistant
 from icassist.references import reference
 from icassist.text import tokens
 from icassist.ui import resources
+from icassist.ui.context import encode_spans
 from icassist.ui.feedback import list_feedback
 from icassist.ui.render import escape_markdown
 from icassist.ui.state import Exchange
@@ -262,3 +264,34 @@ def test_streamlit_config_names_real_options_and_watches_nothing() -> None:
     names = [f"{section}.{key}" for section, options in sections.items() for key in options]
     assert [n for n in names if n not in known] == []
     assert sections["server"]["fileWatcherType"] == "none"
+
+
+def test_read_in_context_opens_the_section_with_every_cited_sentence_marked(app: AppTest) -> None:
+    exchange = ask(app, TORBAY)
+    assert exchange.answer is not None
+    citation = exchange.answer.citations[0]
+    links = [link.proto for link in app.chat_message[1].get("page_link")]
+    assert [link.label for link in links] == ["Read in context"] * len(exchange.answer.citations)
+    query = urllib.parse.parse_qs(links[0].query_string)
+    assert query == {"chunk": [citation.chunk.chunk_id], "spans": [encode_spans(citation.spans)]}, links[0]
+    app.switch_page("pages/passage.py")
+    app.query_params["chunk"] = citation.chunk.chunk_id
+    app.query_params["spans"] = encode_spans(citation.spans)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == escape_markdown(citation.chunk.title)
+    page = "\n".join(m.value for m in app.markdown)
+    assert escape_markdown(reference(citation.chunk)) in page
+    marked = [unescape(s) for s in re.findall(r":orange-background\[(.*?)(?<!\\)\]", page)]
+    assert marked == [" ".join(citation.chunk.text[a:b].split()) for a, b in citation.spans]
+    labels = [link.proto.label for link in app.get("page_link")]
+    assert any(label.startswith(("Previous passage: ", "Next passage: ")) for label in labels), labels
+    assert app.get("download_button")[0].proto.label == "Open the original file"
+
+
+def test_read_in_context_for_a_passage_no_longer_stored_says_so(app: AppTest) -> None:
+    app.switch_page("pages/passage.py")
+    app.query_params["chunk"] = "gone.txt:0:abc"
+    app.run()
+    assert not app.exception
+    assert "not in the store" in app.warning[0].value

@@ -11,6 +11,7 @@ import streamlit as st
 
 from icassist.records import Answer, Chunk
 from icassist.references import reference
+from icassist.ui.context import encode_spans
 from icassist.ui.feedback import save_feedback
 from icassist.ui.render import answer_markdown, badges, escape_markdown, highlighted, shortened
 from icassist.ui.state import Exchange
@@ -33,6 +34,12 @@ def source_card(heading: str, chunk: Chunk, labels: dict[str, str], spans: Seque
         if chunk.programmes:
             st.markdown(badges(chunk.programmes, labels))
         st.markdown(highlighted(chunk.text, spans))
+        st.page_link(
+            "pages/passage.py",
+            label="Read in context",
+            icon="📖",
+            query_params={"chunk": chunk.chunk_id, "spans": encode_spans(spans)},
+        )
 
 
 def question_bubble(question: str) -> None:
