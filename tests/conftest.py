@@ -43,7 +43,7 @@ KINGSFUND = "kingsfund-2010-clinical-and-service-integration.txt"
 HRB = "hrb-2014-integration-of-health-and-social-care.txt"
 CSU = "csu-2016-rapid-evidence-scan-integrated-care.txt"
 # file -> (first line, words): windows of the real reports with headings and case-study names in them
-EXCERPTS = {CHE: (1500, 650), MONITOR: (180, 650), KINGSFUND: (300, 650)}
+EXCERPTS = {CHE: (1500, 650), MONITOR: (180, 650), KINGSFUND: (185, 650)}  # KF: its Kaiser Permanente case study
 PDF_NAME = "hrb-2014-excerpt.pdf"  # no manifest entry: metadata is inferred from the PDF info dictionary
 PDF_TITLE = "Integration of health and social care: excerpt"
 PDF_PAGES = 3

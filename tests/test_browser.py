@@ -79,19 +79,28 @@ def test_question_gets_cited_answer_with_source_card(
         details = cards.first.get_by_test_id("stExpanderDetails")
         expect(details).to_contain_text("Natasha Curry and Chris Ham (2010). Clinical and service integration")
         expect(details).to_contain_text("Torbay Care Trust (England)")
-        highlight = details.locator(".stMarkdownColoredBackground")
-        expect(highlight).to_have_count(1)
-        quote = highlight.inner_text().strip()
+        highlights = details.locator(".stMarkdownColoredBackground")  # one per answer sentence citing [1]
+        expect(highlights.first).to_be_visible()
+        quotes = [h.strip() for h in highlights.all_inner_texts()]
+        highlight = highlights.first
+        quote = quotes[0]
         passage = highlight.locator("xpath=ancestor::*[@data-testid='stMarkdown'][1]").inner_text()
         assert quote and quote in passage and len(quote) < len(passage.strip()), (quote, passage)
         sentence = citing_sentence(answer_text, 1)
-        assert set(tokens(quote)) & set(tokens(sentence)), (quote, sentence)
+        assert set(tokens(" ".join(quotes))) & set(tokens(sentence)), (quotes, sentence)
         shot = save_screenshot(page, tmp_path, "browser-torbay-answer.png")
+        details.get_by_text("Read in context").click()  # the viewer: the section around the passage, marked alike
+        expect(page.get_by_test_id("stHeading").first).to_contain_text("Clinical and service integration")
+        marked = page.locator(".stMarkdownColoredBackground")
+        expect(marked.first).to_be_visible(timeout=60_000)
+        assert [m.strip() for m in marked.all_inner_texts()] == quotes
+        expect(page.get_by_text("Open the original file")).to_be_visible()
+        viewer_shot = save_screenshot(page, tmp_path, "browser-passage-in-context.png")
         page.close()
     # the README promises local only: no font, icon or script is fetched from anywhere but the app itself
     hosts = {urlparse(u).hostname for u in requested if urlparse(u).scheme in ("http", "https", "ws", "wss")}
     assert hosts == {"127.0.0.1"}, sorted(u for u in requested if urlparse(u).hostname != "127.0.0.1")
-    print(f"first render {first_render_s:.1f} s after `streamlit run`; screenshot {shot}")
+    print(f"first render {first_render_s:.1f} s after `streamlit run`; screenshots {shot}, {viewer_shot}")
 
 
 def test_report_text_renders_as_text_not_markup(browser: Browser, tmp_path: Path) -> None:
