@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -124,20 +125,28 @@ def ingest(
     prune: bool = False,
     embeddings: LocalEmbeddings | None = None,
     progress: bool = True,
+    on_embedded: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Bring the store in line with the corpus folder; raises IngestBusy if another ingest holds the store.
 
     Reports another corpus folder added are kept unless `prune`: one shared store, many contributing folders.
+    `progress` draws bars on the terminal; `on_embedded(done, total)` follows the embedding for an app's own bar.
     """
     store = Store(settings, embeddings)
     lease = IngestLease(store, corpus_origin(settings), settings.store.lease_ttl_s)
     lease.acquire(settings.store.lock_timeout_s)
     with lease:
-        return _ingest_leased(store, lease, settings, rebuild, prune, progress)
+        return _ingest_leased(store, lease, settings, rebuild, prune, progress, on_embedded)
 
 
 def _ingest_leased(
-    store: Store, lease: IngestLease, settings: Settings, rebuild: bool, prune: bool, progress: bool
+    store: Store,
+    lease: IngestLease,
+    settings: Settings,
+    rebuild: bool,
+    prune: bool,
+    progress: bool,
+    on_embedded: Callable[[int, int], None] | None,
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
@@ -194,7 +203,7 @@ def _ingest_leased(
             )
     missing_windows = any(not _complete(r, _windows(r.chunk, store)) for r in kept)  # a store from before windows
     if report.changed or missing_windows or (rebuild and (kept or fresh)):
-        _write_collection(store, lease, kept, fresh, {} if rebuild else existing, report, progress)
+        _write_collection(store, lease, kept, fresh, {} if rebuild else existing, report, progress, on_embedded)
     status = store.status()
     report.chunks = status.chunks if status else 0
     store.embeddings.prepare_queries()
@@ -210,6 +219,7 @@ def _write_collection(
     existing: dict[str, list[StoredRecord]],
     report: IngestReport,
     progress: bool,
+    on_embedded: Callable[[int, int], None] | None,
 ) -> None:
     """Embed only what no stored vector covers (a chunk's head or any of its tail windows), then flip to it."""
     expected = {r.chunk.content_hash: _windows(r.chunk, store) for r in kept + fresh}
@@ -231,6 +241,8 @@ def _write_collection(
             for (content, _), vector in zip(pending, embedded, strict=True):
                 vectors.setdefault(content, []).append(vector)
             bar.update(len(pending))
+            if on_embedded is not None:
+                on_embedded(start + len(pending), len(texts))
     known.update({content: (head, tuple(tail)) for content, (head, *tail) in vectors.items()})
     report.embedded = len(to_embed)
     report.reused_embeddings = sum(r.chunk.content_hash not in vectors for r in fresh)

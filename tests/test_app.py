@@ -295,3 +295,18 @@ def test_read_in_context_for_a_passage_no_longer_stored_says_so(app: AppTest) ->
     app.run()
     assert not app.exception
     assert "not in the store" in app.warning[0].value
+
+
+def test_add_a_report_page_offers_an_upload_or_says_it_is_turned_off(app: AppTest) -> None:
+    app.switch_page("pages/add_report.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == "Add a report"
+    assert len(app.get("file_uploader")) == 1 and "checked as `icassist ingest` checks files" in app.caption[0].value
+    os.environ["ICASSIST_APP__UPLOADS"] = "false"
+    resources._settings.clear()
+    try:
+        app.run()
+    finally:
+        del os.environ["ICASSIST_APP__UPLOADS"]
+        resources._settings.clear()
+    assert not app.get("file_uploader") and "turned off" in app.info[0].value

@@ -140,3 +140,42 @@ def test_report_text_renders_as_text_not_markup(browser: Browser, tmp_path: Path
         page.wait_for_timeout(300)
         assert dialogs == []
         page.close()
+
+
+def test_a_report_added_in_the_app_answers_in_the_chat(
+    browser: Browser, tmp_path: Path, ui_store: dict[str, str]
+) -> None:
+    """Upload, details, ingest with a progress bar, then the chat cites it: no restart, nothing else touched."""
+    corpus = Path(shutil.copytree(ui_store["ICASSIST_CORPUS__DIR"], tmp_path / "corpus"))
+    store = Path(shutil.copytree(ui_store["ICASSIST_STORE__PATH"], tmp_path / "chroma"))
+    env = ui_store | {"ICASSIST_CORPUS__DIR": str(corpus), "ICASSIST_STORE__PATH": str(store)}
+    report = tmp_path / "wexford-pilot-2023.txt"
+    report.write_text(
+        "Wexford discharge pilot\n\nThe Wexford discharge pilot paired a hospital social worker with each ward. "
+        "Over its first year the Wexford pilot cut delayed discharges by 41 per cent, and readmissions within "
+        "30 days did not change. The pilot was funded from a pooled budget held by the county council.\n",
+        encoding="utf-8",
+    )
+    with streamlit_server(PROJECT_ROOT / "app.py", os.environ | env, tmp_path / "streamlit.log") as (url, _):
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(url.rstrip("/") + "/add_report")
+        page.locator("input[type='file']").set_input_files(str(report))
+        title = page.get_by_label("Title")
+        expect(title).to_have_value("Wexford Pilot 2023", timeout=60_000)  # prefilled from the file name
+        title.fill("The Wexford discharge pilot: first-year evaluation")
+        page.get_by_label("Year").fill("2023")
+        page.get_by_role("button", name="Add and ingest").click()
+        expect(page.get_by_test_id("stAlert")).to_contain_text("Added The Wexford discharge pilot", timeout=120_000)
+        save_screenshot(page, tmp_path, "browser-report-added.png")
+        page.get_by_role("link", name="Ask the reports").click()
+        chat_input = page.get_by_test_id("stChatInputTextArea")
+        expect(chat_input).to_be_visible(timeout=60_000)
+        chat_input.fill("What did the Wexford pilot do to delayed discharges?")
+        chat_input.press("Enter")
+        cards = page.get_by_test_id("stExpander")
+        expect(cards.first).to_contain_text("The Wexford discharge pilot", timeout=120_000)
+        answer = page.get_by_test_id("stChatMessage").nth(1).get_by_test_id("stMarkdown").first.inner_text()
+        assert "41 per cent" in answer, answer
+        page.close()
+    assert "wexford-pilot-2023.txt" in (corpus / "sources.toml").read_text(encoding="utf-8")
+    assert (corpus / "wexford-pilot-2023.txt").read_text(encoding="utf-8") == report.read_text(encoding="utf-8")

@@ -131,6 +131,9 @@ class AppSettings(BaseModel):
     feedback_path: Path = Field(
         Path("data/feedback.sqlite"), description="Where answer feedback is kept; relative to home."
     )
+    uploads: bool = Field(
+        True, description="Whether the app's 'Add a report' page may add reports (team deployments may turn it off)."
+    )
 
 
 class Settings(BaseSettings):

@@ -25,6 +25,7 @@ def navigation() -> None:
     with st.sidebar:
         st.page_link("app.py", label="Ask the reports", icon="💬")
         st.page_link("pages/programmes.py", label="Programmes", icon="🔎")
+        st.page_link("pages/add_report.py", label="Add a report", icon="➕")
 
 
 def source_card(heading: str, chunk: Chunk, labels: dict[str, str], spans: Sequence[tuple[int, int]] = ()) -> None:
