@@ -10,9 +10,8 @@ import streamlit as st
 
 from icassist.records import Chunk
 from icassist.references import reference
-from icassist.store import StoreError
 from icassist.ui import resources
-from icassist.ui.components import navigation
+from icassist.ui.components import load_reports, navigation
 from icassist.ui.context import decode_spans, passage_context
 from icassist.ui.render import badges, escape_markdown, escape_paragraphs, highlighted
 
@@ -30,12 +29,7 @@ def neighbour_link(chunk: Chunk | None, label: str, icon: str) -> None:
 def main() -> None:
     st.set_page_config(page_title="icassist · Passage in context", page_icon="📖", layout="wide")
     navigation()
-    try:
-        with st.spinner("Loading the reports…"):
-            assistant, _ = resources.load("extractive")
-    except StoreError as error:
-        st.error(str(error), icon="🗄️")
-        st.stop()
+    assistant, _ = load_reports()
     chunk_id = st.query_params.get("chunk")
     context = passage_context(assistant.retriever.corpus.chunks, chunk_id) if chunk_id else None
     if context is None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import streamlit as st
 
 from icassist.gazetteer import Programme
-from icassist.store import StoreError
 from icassist.ui import resources
-from icassist.ui.components import navigation
+from icassist.ui.components import load_reports, navigation
 from icassist.ui.render import escape_markdown
 from icassist.ui.resources import ReportMentions
 from icassist.ui.state import ask_later
@@ -41,6 +40,24 @@ def where_discussed(reports: list[ReportMentions]) -> str:
     return "\n".join(lines)
 
 
+def countries_chart(programmes: list[Programme], mentions: dict[str, list[ReportMentions]]) -> None:
+    """Programmes per country, split by whether the stored reports discuss them: where the evidence comes from."""
+    countries = sorted({p.country for p in programmes})
+    discussed = [sum(1 for p in programmes if p.country == c and mentions.get(p.id)) for c in countries]
+    listed = [sum(1 for p in programmes if p.country == c) - d for c, d in zip(countries, discussed, strict=True)]
+    data = {"country": countries, "discussed in the reports": discussed, "not in them": listed}
+    st.bar_chart(
+        data,
+        x="country",
+        y=["discussed in the reports", "not in them"],
+        x_label="programmes",
+        y_label="",
+        horizontal=True,
+        color=["#1f77b4", "#c7c7c7"],
+        height=max(220, 26 * len(countries)),
+    )
+
+
 def programme_card(programme: Programme, reports: list[ReportMentions]) -> None:
     passages = sum(r.passages for r in reports)
     found = (
@@ -64,14 +81,10 @@ def main() -> None:
         "The programmes, schemes and pilots the reports use as examples, with the sections that discuss them. "
         "Open one and choose *Ask about…* to put a question about it to the reports."
     )
-    try:
-        with st.spinner("Loading the reports…"):
-            assistant, status = resources.load("extractive")
-    except StoreError as error:
-        st.error(str(error), icon="🗄️")
-        st.stop()
+    assistant, status = load_reports()
     index = resources.corpus_index(assistant, status.collection)
     programmes = sorted(resources.programmes(), key=lambda p: (p.country, p.name))
+    countries_chart(programmes, index.mentions)
     country_col, search_col = st.columns(2)
     country = country_col.selectbox("Country", [ALL_COUNTRIES, *sorted({p.country for p in programmes})])
     search = search_col.text_input("Search", placeholder="Name, alias or kind, e.g. Torbay or PACE")

@@ -243,6 +243,8 @@ def test_new_conversation_clears_history(app: AppTest) -> None:
 def test_programme_browser_lists_programmes_and_asks_about_one(app: AppTest) -> None:
     app.switch_page("pages/programmes.py").run()
     assert not app.exception
+    (chart,) = app.get("vega_lite_chart")  # programmes per country, discussed or not
+    assert "discussed in the reports" in chart.proto.spec
     torbay = next(e for e in app.expander if e.label.startswith("Torbay Care Trust — England"))
     text = "\n".join(m.value for m in torbay.markdown)
     assert "**Clinical and service integration\\: the route to improved outcomes**" in text

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from icassist.chain import Assistant
 from icassist.records import Answer, Chunk
 from icassist.references import reference
+from icassist.store import StoreError, StoreStatus
+from icassist.ui import resources
 from icassist.ui.context import encode_spans
 from icassist.ui.feedback import save_feedback
 from icassist.ui.render import answer_markdown, badges, escape_markdown, highlighted, shortened
@@ -26,6 +29,18 @@ def navigation() -> None:
         st.page_link("app.py", label="Ask the reports", icon="💬")
         st.page_link("pages/programmes.py", label="Programmes", icon="🔎")
         st.page_link("pages/add_report.py", label="Add a report", icon="➕")
+
+
+def load_reports() -> tuple[Assistant, StoreStatus]:
+    """The extractive assistant for a page that reads the reports; the page stops with the fix if the store is
+    missing or stale."""
+    try:
+        with st.spinner("Loading the reports…"):
+            return resources.load("extractive")
+    except StoreError as error:
+        st.error(str(error), icon="🗄️")
+        st.stop()
+        raise AssertionError("st.stop() returned") from error
 
 
 def source_card(heading: str, chunk: Chunk, labels: dict[str, str], spans: Sequence[tuple[int, int]] = ()) -> None:
