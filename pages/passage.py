@@ -43,7 +43,7 @@ def main() -> None:
         st.stop()
     chunk = context.chunk
     st.title(escape_markdown(chunk.title))
-    st.markdown(escape_markdown(reference(chunk)))
+    st.code(reference(chunk), language=None, wrap_lines=True)  # the citation to copy, with its page or "page unknown"
     if chunk.programmes:
         st.markdown(badges(chunk.programmes, resources.programme_labels()))
     spans = decode_spans(st.query_params.get("spans"))

@@ -109,6 +109,8 @@ def test_report_text_renders_as_text_not_markup(browser: Browser, tmp_path: Path
         "After :smile: and $x^2$ <img src=x onerror=alert(2)>, see https://evil.com/x or me@evil.com."
     )
     start, end = passage.index("The [click]"), passage.index(" After")
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "passage.py").write_text("", encoding="utf-8")  # the card's "Read in context" target
     script = tmp_path / "evil_card.py"
     script.write_text(
         "from icassist.records import Chunk\n"
@@ -133,6 +135,7 @@ def test_report_text_renders_as_text_not_markup(browser: Browser, tmp_path: Path
         highlight = details.locator("span", has_text="The [click](http://evil) sentence is *here* at www")
         expect(highlight.last).to_be_visible()
         assert "After" not in highlight.last.inner_text()
+        expect(details.get_by_text("Read in context")).to_be_visible()  # the card has drawn to its end
         assert page.locator("a[href*='evil']").count() == 0
         assert page.locator("[data-testid='stMarkdown'] script, [data-testid='stMarkdown'] img").count() == 0
         assert details.locator("em, strong >> text=here").count() == 0

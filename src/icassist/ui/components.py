@@ -46,7 +46,7 @@ def load_reports() -> tuple[Assistant, StoreStatus]:
 def source_card(heading: str, chunk: Chunk, labels: dict[str, str], spans: Sequence[tuple[int, int]] = ()) -> None:
     """Collapsed by default so the answer stays short; the passage is escaped, every sentence it supports marked."""
     with st.expander(escape_markdown(f"{heading} {chunk.title} ({chunk.year or 'n.d.'})"), expanded=False):
-        st.markdown(escape_markdown(reference(chunk)))
+        st.code(reference(chunk), language=None, wrap_lines=True)  # shown literally, with a copy button
         if chunk.programmes:
             st.markdown(badges(chunk.programmes, labels))
         st.markdown(highlighted(chunk.text, spans))
