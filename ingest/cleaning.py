@@ -17,6 +17,7 @@ from icassist.ingest.lines import Line, Unit, drop_debris, split_lines, strip_ma
 from icassist.ingest.page_furniture import assign_pages, furniture_key, mark_furniture, repeated_edge_lines
 from icassist.ingest.paragraphs import build_units
 from icassist.records import Heading, PageSpan
+from icassist.text import CELL_BREAK
 
 
 class Cleaned(NamedTuple):
@@ -70,7 +71,7 @@ def _render(units: list[Unit], contents: dict[str, str]) -> Cleaned:
     headings: list[Heading] = []
     prev: Unit | None = None
     for unit in units:
-        text = unit.text.replace("\t", " | ")  # table cells: keep the column break visible
+        text = unit.text.replace("\t", CELL_BREAK)  # table cells: keep the column break visible
         if prev is not None:
             sep = "\n" if _same_block(prev, unit) else "\n\n"
             parts.append(sep)

@@ -1,7 +1,7 @@
 """Report and user text as Streamlit Markdown: escaped to literal text, the answer's layout kept."""
 
 from icassist.records import Answer, AnswerSentence
-from icassist.ui.render import answer_markdown, escape_layout, escape_markdown, highlighted
+from icassist.ui.render import answer_markdown, escape_layout, escape_markdown, escape_paragraphs, highlighted
 
 
 def test_every_markup_character_is_escaped_and_autolinks_defused() -> None:
@@ -49,3 +49,20 @@ def test_every_supporting_sentence_is_marked() -> None:
         ":orange-background[One\\.]\n\n:orange-background[Two is here\\.] Three\\. :orange-background[Four\\.]"
     )
     assert highlighted(text, []) == "One\\.\n\nTwo is here\\. Three\\. Four\\."
+
+
+def test_a_table_in_a_passage_is_drawn_as_a_table() -> None:
+    """The King's Fund's Table 1 as ingest keeps it (corpus text): a header of three schemes over labelled rows."""
+    text = (
+        "Tables 1 and 2 summarise the programmes.\n\nPACE (USA) | SIPA (Canada) | PRISMA (Canada)\n"
+        "Model type | Real integration | Real integration | Virtual (co-ordinated) integration\n"
+        "Size | 36 sites | 1,254 persons | 272 persons\n\nAfter the table."
+    )
+    assert escape_paragraphs(text).split("\n\n") == [
+        "Tables 1 and 2 summarise the programmes\\.",
+        "|  | PACE \\(USA\\) | SIPA \\(Canada\\) | PRISMA \\(Canada\\) |\n| --- | --- | --- | --- |\n"
+        "| Model type | Real integration | Real integration | Virtual \\(co\\-ordinated\\) integration |\n"
+        "| Size | 36 sites | 1\\,254 persons | 272 persons |",
+        "After the table\\.",
+    ]
+    assert escape_paragraphs("A | B on one line only.") == "A \\| B on one line only\\."

@@ -66,6 +66,7 @@ def fold(text: str) -> str:
 
 
 BULLET = "- "  # opens a line of supporting evidence under an answer's lead
+CELL_BREAK = " | "  # between a table row's cells in a chunk's text (ingest writes it, cards draw tables from it)
 
 
 def split_bullet(line: str) -> tuple[str, str]:

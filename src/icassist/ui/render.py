@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from icassist.records import Answer, AnswerSentence, Filters
-from icassist.text import BULLET, split_bullet
+from icassist.text import BULLET, CELL_BREAK, split_bullet
 
 _PUNCTUATION = frozenset(string.punctuation)
 # GFM turns www.x.y, http://x.y and a@b.c into links after escapes are resolved, so escaping cannot stop it;
@@ -37,8 +37,25 @@ def escape_markdown(text: str, unsafe: frozenset[str] = _PUNCTUATION) -> str:
 
 
 def escape_paragraphs(text: str) -> str:
-    """Literal text that keeps the report's paragraph breaks, the only layout worth keeping in a passage."""
-    return "\n\n".join(escape_markdown(p).strip() for p in _BLANK_LINE.split(text.strip()) if p.strip())
+    """Literal text that keeps the report's paragraph breaks, and its tables as tables: a block of two or more
+    lines whose cells ingest kept apart with ' | ' (a row label before a header row's cells is allowed for)."""
+    blocks = []
+    for paragraph in _BLANK_LINE.split(text.strip()):
+        lines = [line for line in paragraph.split("\n") if line.strip()]
+        if len(lines) >= 2 and all(CELL_BREAK in line for line in lines):
+            blocks.append(_table(lines))
+        elif lines:
+            blocks.append(escape_markdown(paragraph).strip())
+    return "\n\n".join(blocks)
+
+
+def _table(lines: list[str]) -> str:
+    rows = [[cell.strip() for cell in line.split(CELL_BREAK)] for line in lines]
+    width = max(len(row) for row in rows)
+    rows = [[""] * (width - len(row)) + row for row in rows]  # 'PACE | SIPA | PRISMA' over 'Model type | … | …'
+    cells = [[escape_markdown(cell).strip() for cell in row] for row in rows]
+    table = ["| " + " | ".join(cells[0]) + " |", "|" + " --- |" * width]
+    return "\n".join(table + ["| " + " | ".join(row) + " |" for row in cells[1:]])
 
 
 def _joint(text: str, *, at_end: bool) -> str:
