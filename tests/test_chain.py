@@ -41,6 +41,15 @@ def test_unmentioned_programme_is_refused_with_closest_evidence(qa_assistant: As
     assert prompts.REFUSAL_DETAIL in answer.text and answer.retrieved, "closest evidence is still offered"
 
 
+def test_a_place_the_reports_never_name_beside_a_programme_they_discuss_is_said_on_the_answer(
+    qa_assistant: Assistant,
+) -> None:
+    answer = qa_assistant.ask("What did PACE in Montreal achieve for frail older people?")
+    _cited_answer(answer)
+    pace = "Program of All-Inclusive Care for the Elderly"
+    assert prompts.UNKNOWN_BESIDE.format(terms="'Montreal'", programmes=pace) in answer.notices, answer.notices
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t "])
 def test_empty_question_raises_with_the_hint(qa_assistant: Assistant, question: str) -> None:
     with pytest.raises(EmptyQuestion, match="Type a question"):

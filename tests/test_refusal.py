@@ -44,6 +44,17 @@ def test_unknown_programme_is_refused_even_with_strong_evidence() -> None:
     assert verdict.reason is not None and "Buurtzorg" in verdict.reason
 
 
+def test_an_unknown_place_beside_a_programme_the_reports_discuss_is_said_not_refused() -> None:
+    """mp-07 in evals/multipart.jsonl: 'Did SIPA in Montreal reduce emergency room visits…' was refused."""
+    question, strong = "Did PACE in Montreal cut admissions?", [passage("x", similarity=0.9)]
+    verdict = assess(question, strong, VOCABULARY, 0.35, programmes=("PACE",))
+    assert verdict.answerable
+    assert verdict.reason == "The reports never mention 'Montreal'; this answer is what they say about PACE."
+    assert not assess(question, strong, VOCABULARY, 0.35).answerable, "no programme the reports discuss: refused"
+    weak = [passage("x", similarity=0.2)]
+    assert not assess(question, weak, VOCABULARY, 0.35, programmes=("PACE",)).answerable
+
+
 def test_draft_is_accepted_only_with_a_citation_and_no_refusal_phrase() -> None:
     assert accepts("Bed days fell [1].", 1)
     assert not accepts("Bed days fell.", 0)

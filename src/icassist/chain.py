@@ -108,12 +108,22 @@ class Assistant:
             return condensed_query(question, history, self.chat_model, self.settings.retrieval.history_turns)
         return heuristic_query(question, history, self.settings.retrieval.history_turns)
 
+    def _discussed(self, question: str, passages: list[Passage]) -> tuple[str, ...]:
+        """Programmes the question names that the retrieved passages discuss, by name."""
+        tagger = self.extractive.tagger
+        if tagger is None:
+            return ()
+        found = {pid for p in passages for pid in p.chunk.programmes}
+        return tuple(tagger.programmes[pid].name for pid in tagger.tag(question) if pid in found)
+
     def _write(
         self, retriever: HybridRetriever, question: str, passages: list[Passage], query: str, notices: list[str]
     ) -> Iterator[str | Answer]:
         started = time.perf_counter()
         answer = self.settings.answer
-        verdict = assess(question, passages, retriever.lexicon, answer.refusal_threshold)
+        verdict = assess(
+            question, passages, retriever.lexicon, answer.refusal_threshold, self._discussed(question, passages)
+        )
         base = {"question": question, "retrieved": passages, "answerer": self.answerer.name, "retrieval_query": query}
         drafted = verdict.answerable
         if verdict.answerable:
@@ -127,7 +137,7 @@ class Assistant:
                     text=checked.text,
                     sentences=checked.sentences,
                     citations=checked.citations,
-                    notices=notices + checked.notices,
+                    notices=notices + ([verdict.reason] if verdict.reason else []) + checked.notices,
                     timings={"answer_s": time.perf_counter() - started},
                     **base,
                 )

@@ -3,6 +3,7 @@
 REFUSAL = "The reports do not answer this question."
 REFUSAL_DETAIL = "The closest passages are listed below as evidence, not as an answer."
 UNKNOWN_TERMS = "The reports never mention {terms}."
+UNKNOWN_BESIDE = "The reports never mention {terms}; this answer is what they say about {programmes}."
 TRUNCATED = "Your question was {length:,} characters long; only the first {limit:,} were used."
 EMPTY_QUESTION = "Type a question about the reports, e.g. 'What happened to hospital bed use in Torbay?'"
 REMOVED_CITATION = "Removed citation [{n}]: there is no source {n}."

@@ -26,7 +26,7 @@ _NAMED_BODY = re.compile(rf"\b[A-Z][\w\-]*(?:\s+(?:(?:and|of|for|&)\s+)?[A-Z][\w
 @dataclass(frozen=True)
 class Verdict:
     answerable: bool
-    reason: str | None = None
+    reason: str | None = None  # why not, for a refusal; what the answer leaves out, for an answer
 
 
 def unknown_names(question: str, lexicon: Lexicon) -> list[str]:
@@ -51,14 +51,23 @@ def unknown_names(question: str, lexicon: Lexicon) -> list[str]:
     return list(dict.fromkeys(unknown))
 
 
-def assess(question: str, passages: list[Passage], lexicon: Lexicon, threshold: float) -> Verdict:
-    """Before answering: can these passages answer the question at all?"""
+def assess(
+    question: str, passages: list[Passage], lexicon: Lexicon, threshold: float, programmes: tuple[str, ...] = ()
+) -> Verdict:
+    """Before answering: can these passages answer the question at all?
+
+    `programmes`: the case studies the question names that the reports discuss. A name the reports never use
+    beside one of them ('SIPA in Montreal') is said plainly on an answer about that programme; without one it
+    is a refusal (a programme in a country the reports never discuss)."""
     if not passages:
         return Verdict(False, None)
+    best = max(p.dense_similarity or 0.0 for p in passages)
     names = unknown_names(question, lexicon)
     if names:
-        return Verdict(False, prompts.UNKNOWN_TERMS.format(terms=", ".join(f"'{n}'" for n in names)))
-    best = max(p.dense_similarity or 0.0 for p in passages)
+        terms = ", ".join(f"'{n}'" for n in names)
+        if programmes and best >= threshold:
+            return Verdict(True, prompts.UNKNOWN_BESIDE.format(terms=terms, programmes=" and ".join(programmes)))
+        return Verdict(False, prompts.UNKNOWN_TERMS.format(terms=terms))
     return Verdict(best >= threshold)
 
 
