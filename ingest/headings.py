@@ -82,9 +82,9 @@ def is_heading(ln: Line, prev: Unit | None, following: list[Line], width: int, *
     by prose or a list: a run of short lines is a table or a list of names, not a cascade of headings. `wraps`
     says whether the line could carry on the previous paragraph's sentence (the paragraph reader decides that).
     """
-    next_text = following[0].text if following else ""
     if ln.title:
         return True
+    next_text = following[0].text if following else ""
     if not _title_like(ln.text, width) or _consecutive(prev.lines[0].text if prev else "", ln.text, next_text):
         return False
     if wraps and ln.gap < 2:
@@ -138,7 +138,9 @@ def assign_levels(units: list[Unit], contents: dict[str, str]) -> None:
 
     A plain title line sits under the last numbered heading; when the contents list names the top-level
     sections, plain lines it does not list sit below them; titles used 3+ times ('Impact', 'References')
-    label a part of the section before them.
+    label a part of the section before them. A numbered list restarting inside a section is not the report's
+    numbering; an executive summary keeps its own 'Introduction', and 'Methods', 'Results', 'Discussion' stand
+    beside the Introduction before them.
     """
     repeats = Counter(title_key(u.text) for u in units if u.kind == "heading")
     anchor = last = top = inner = 0  # inner: the last number of a numbered list inside a section

@@ -1,8 +1,8 @@
-"""Case-study gazetteer: which named programmes (Torbay, PACE, Kaiser Permanente, ...) a passage mentions.
+"""Case-study gazetteer: which named programmes (Torbay, PACE, Kaiser Permanente, ...) a passage mentions or discusses.
 
 Answers cite case studies by a stable label and users filter retrieval by programme, so every chunk is
-tagged at ingest with the ids of the programmes it mentions. The gazetteer itself is curated by hand in
-``corpus/programmes.toml``; this module loads it and matches its aliases against text.
+tagged at ingest with the ids of the programmes it discusses (not every name a table lists). The gazetteer
+itself is curated by hand in ``corpus/programmes.toml``; this module loads it and matches its aliases against text.
 """
 
 from __future__ import annotations
