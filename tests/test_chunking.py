@@ -223,7 +223,8 @@ def test_hand_picked_passages_carry_their_section_and_page(
     pages: tuple[str | None, str | None],
     source: str | None,
 ) -> None:
-    """The HRB review prints no page numbers in its text and has no contents list: its page is unknown, not guessed."""
+    """The HRB text keeps a page number on 6 pages only (19 before this passage, 59 after) and has no contents
+    list: the passage's page is unknown, not guessed."""
     chunk = next(c for c in real_chunks[report] if passage in c.text)
     assert chunk.section_path == section
     assert (chunk.page_start, chunk.page_end, chunk.page_source) == (*pages, source)
