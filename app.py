@@ -167,6 +167,13 @@ def main() -> None:
         "Answers quote the reports on integrating health and social care. Every sentence cites its source [n]; "
         "open a source card to check it. If the reports don't answer, you'll be told and shown the closest passages."
     )
+    try:
+        resources.store().active()  # a missing or stale store: the fix, and no chat box to type into
+    except StoreError as error:
+        st.error(str(error), icon="🗄️")
+        st.stop()
+    # drawn before the reports and models load, so a first-time user can type while they do
+    typed = st.chat_input("Ask about the reports, e.g. What happened to hospital bed use in Torbay?")
     filter_box = st.sidebar.container()
     with st.sidebar:
         answerer = choose_answerer()
@@ -182,7 +189,6 @@ def main() -> None:
     for exchange in exchanges:
         exchange_view(exchange, labels, feedback_path, closest, searched_text(exchange.filters, index.reports, labels))
 
-    typed = st.chat_input("Ask about the reports, e.g. What happened to hospital bed use in Torbay?")
     question = typed if typed is not None else pending_question()
     if question is not None and question.strip():
         resources.wait_until_ready(assistant)
