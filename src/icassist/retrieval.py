@@ -12,16 +12,20 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import bm25s
 import numpy as np
 
+from icassist import records, startup_cache, text
 from icassist.embeddings import LocalEmbeddings
 from icassist.records import Chunk, Filters, Passage
 from icassist.settings import RetrievalSettings
+from icassist.startup_cache import Cached
 from icassist.store import Store
 from icassist.text import fold, tokens
 
+_BUILDERS = (*(Path(str(m.__file__)) for m in (text, records)), Path(__file__))  # the code a cache depends on
 _GLOSSARY_LINE = re.compile(r"^([A-Z][A-Za-z0-9&/+\-]{1,9})\s+([A-Z][^\n]{8,120})$", re.MULTILINE)
 
 
@@ -59,7 +63,13 @@ class Corpus:
         vectors = np.asarray([r.embedding for r in records], dtype=np.float32).reshape(len(records), width)
         windows = np.asarray([w for r in records for w in r.windows], dtype=np.float32).reshape(-1, width)
         owners = np.asarray([i for i, r in enumerate(records) for _ in r.windows], dtype=np.int64)
-        return cls(status.collection, chunks, vectors, {c.chunk_id: i for i, c in enumerate(chunks)}, windows, owners)
+        return cls.of(status.collection, chunks, vectors, windows, owners)
+
+    @classmethod
+    def of(
+        cls, version: str, chunks: list[Chunk], vectors: np.ndarray, windows: np.ndarray, owners: np.ndarray
+    ) -> Corpus:
+        return cls(version, chunks, vectors, {c.chunk_id: i for i, c in enumerate(chunks)}, windows, owners)
 
     def similarities(self, query_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of every chunk to the query, reading past the embedder's ~200-word horizon.
@@ -105,11 +115,18 @@ def glossary(chunks: list[Chunk]) -> dict[str, str]:
 
 
 class HybridRetriever:
-    def __init__(self, corpus: Corpus, embeddings: LocalEmbeddings, settings: RetrievalSettings) -> None:
-        """`corpus` is usually `Corpus.load(store)` (see `open`); the growth benchmark builds a synthetic one."""
+    def __init__(
+        self, corpus: Corpus, embeddings: LocalEmbeddings, settings: RetrievalSettings, cached: Cached | None = None
+    ) -> None:
+        """`corpus` is usually `Corpus.load(store)` (see `open`); the growth benchmark builds a synthetic one.
+        `cached`: the keyword index and lexicon of this corpus as a start-up cache kept them."""
         self.embeddings = embeddings
         self.settings = settings
         self.corpus = corpus
+        if cached is not None:
+            self.bm25, self.idf, self.glossary = cached.bm25, cached.idf, cached.glossary
+            self.lexicon = Lexicon(cached.vocabulary, cached.text)
+            return
         texts = [c.embed_text for c in self.corpus.chunks]
         token_lists = [tokens(text) for text in texts]
         self.bm25 = _keyword_index(token_lists, self.settings.bm25_method) if token_lists else None
@@ -119,7 +136,35 @@ class HybridRetriever:
 
     @classmethod
     def open(cls, store: Store, settings: RetrievalSettings) -> HybridRetriever:
-        return cls(Corpus.load(store), store.embeddings, settings)
+        """From the start-up cache of the store's active version when there is one, else from the store (and the
+        cache is written for the next start)."""
+        status = store.status()
+        if status is None or not store.settings.store.startup_cache:
+            return cls(Corpus.load(store), store.embeddings, settings)
+        folder = startup_cache.cache_dir(store.settings.store.path, status.collection, _BUILDERS, settings.bm25_method)
+        cached = startup_cache.load(folder)
+        if cached is not None:
+            store.active()  # a store built by another embedding model is still refused
+            corpus = Corpus.of(status.collection, cached.chunks, cached.vectors, cached.windows, cached.owners)
+            return cls(corpus, store.embeddings, settings, cached)
+        retriever = cls(Corpus.load(store), store.embeddings, settings)
+        if retriever.corpus.version == status.collection:  # not flipped while it was read
+            startup_cache.save(folder, retriever.cached())
+        return retriever
+
+    def cached(self) -> Cached:
+        corpus = self.corpus
+        return Cached(
+            corpus.chunks,
+            corpus.vectors,
+            corpus.windows,
+            corpus.owners,
+            self.bm25,
+            self.idf,
+            self.lexicon.vocabulary,
+            self.lexicon.text,
+            self.glossary,
+        )
 
     def expand(self, query: str) -> str:
         """Append glossary expansions of acronyms in the query."""

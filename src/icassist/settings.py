@@ -66,6 +66,11 @@ class StoreSettings(BaseModel):
     path: Path = Field(Path("data/chroma"), description="Persistent Chroma folder (local mode); relative to home.")
     chroma_url: str | None = Field(None, description="Chroma server URL (team mode), e.g. http://127.0.0.1:8000.")
     collection_prefix: str = Field("icassist", description="Prefix of the Chroma collections this tool owns.")
+    startup_cache: bool = Field(
+        True,
+        description="Keep what the retriever builds at start beside the store (`<path>-startup/`), keyed by store "
+        "version, so the next start reads it instead of re-reading and re-indexing every chunk.",
+    )
     lock_timeout_s: float = Field(0.0, description="Seconds a second ingest waits for a running one before giving up.")
     lease_ttl_s: float = Field(
         300.0, description="An ingest renews its lease on the store every quarter of this; a silent one is taken over."
