@@ -37,7 +37,7 @@ _END_WORDS = {
     "–",
     "-",
 }
-_SUMMARY = re.compile(r"^(executive summary|summary|abstract)\s*$", re.I)
+SUMMARIES = frozenset({"executive summary", "summary", "abstract"})  # headings with their own Introduction, Methods
 _IMRAD = re.compile(r"^(methods|results|discussion|conclusions?)$")
 _TOP_LEVEL = re.compile(
     r"^(references|bibliography|glossary|appendix|appendices|annex|annexes|annexe|executive summary|summary|foreword|"
@@ -104,6 +104,10 @@ def is_heading(ln: Line, prev: Unit | None, following: list[Line], width: int, *
     return _title_like(nxt.text, width) and after is not None and len(after.text) >= prose
 
 
+def is_summary(title: str) -> bool:
+    return title_key(title) in SUMMARIES
+
+
 def _consecutive(before: str, text: str, after: str) -> bool:
     """'4. English language' straight after '3. Published in or after 1999' (or '1. Team Care Health II' straight
     before '2. Coordinated Health Care') is an item of a numbered list: numbered sections have text between them."""
@@ -153,7 +157,7 @@ def assign_levels(units: list[Unit], contents: dict[str, str]) -> None:
         before = units[i - 1] if i else None
         if unit.level:
             anchor = unit.level
-        elif key == "introduction" and before and before.kind == "heading" and _SUMMARY.match(before.text):
+        elif key == "introduction" and before and before.kind == "heading" and is_summary(before.text):
             unit.level = anchor = intro = before.level + 1  # an executive summary's own 'Introduction'
         elif _IMRAD.match(key) and intro:
             unit.level = anchor = intro

@@ -73,11 +73,12 @@ def add_and_ingest(name: str, data: bytes, entry: ManifestEntry) -> None:
     if saved.name in failed:
         st.error(escape_markdown(f"{saved.name}: {failed[saved.name]}"), icon="🚫")
         return
-    chunks = resources.store().status()
+    store = resources.store()
+    status = store.status()
     st.success(
         escape_markdown(
             f"Added {entry.title}: saved to {saved}, listed in {settings.corpus.dir / settings.corpus.manifest}; "
-            f"the store at {resources.store().location} now holds {chunks.chunks if chunks else '?'} passages. "
+            f"the store at {store.location} now holds {status.chunks if status else '?'} passages. "
             "The chat answers from it at its next question."
         ),
         icon="✅",

@@ -52,7 +52,7 @@ def main() -> None:
     for passage in context.section:
         if passage.chunk_id == chunk.chunk_id:
             with st.container(border=True):
-                st.markdown(highlighted(passage.text, spans) if spans else escape_paragraphs(passage.text))
+                st.markdown(highlighted(passage.text, spans))
         else:
             st.markdown(escape_paragraphs(passage.text))
     before, after = st.columns(2)

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from icassist.evaluation.results import ResultRow
+from icassist.ingest.headings import is_summary
 from icassist.ingest.lines import title_key
 from icassist.records import Chunk
 from icassist.text import fold
@@ -46,16 +47,13 @@ def load_headings(path: Path) -> dict[str, frozenset[str]]:
     return {r.file: frozenset(title_key(t) for t in r.top) for r in listed.report}
 
 
-_SUMMARIES = frozenset({"executive summary", "summary", "abstract"})
-
-
 def section_sane(path: Sequence[str], top: frozenset[str]) -> bool:
     """It starts at a top-level heading, and no top-level heading sits below another ('Introduction › Methods'),
     except in a summary, which has its own 'Introduction', 'Methods' and 'Conclusion'."""
     keys = [title_key(title) for title in path]
     if not keys or keys[0] not in top:
         return False
-    return keys[0] in _SUMMARIES or not any(key in top for key in keys[1:])
+    return is_summary(path[0]) or not any(key in top for key in keys[1:])
 
 
 @dataclass(frozen=True)
