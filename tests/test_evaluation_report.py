@@ -123,23 +123,22 @@ def test_eval_command_writes_results_metrics_report_and_gates(
     parser = argparse.ArgumentParser()
     runner.add_eval_parser(parser.add_subparsers())
     out = tmp_path / "run"
-    args = parser.parse_args(
-        [
-            "eval",
-            "--questions",
-            str(question_file),
-            "--out",
-            str(out),
-            "--k",
-            "3",
-            "--thresholds",
-            str(thresholds),
-            "--log",
-            "first run",
-            "--note",
-            "fake assistant",
-        ]
-    )
+    args_list = [
+        "eval",
+        "--questions",
+        str(question_file),
+        "--out",
+        str(out),
+        "--k",
+        "3",
+        "--thresholds",
+        str(thresholds),
+        "--log",
+        "first run",
+        "--note",
+        "fake assistant",
+    ]
+    args = parser.parse_args(args_list)
     assert args.handler(args) == 1  # recall 0.5 < 0.9
 
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
@@ -169,6 +168,12 @@ def test_eval_command_writes_results_metrics_report_and_gates(
     assert {p.name for p in entry_dir.iterdir()} == {"report.md", "metrics.json", "results.jsonl"}
     log = (tmp_path / "evals" / "quality-log.md").read_text()
     assert "first-run" in log and "fake assistant" in log and "| recall@k ↑ | 0.500 |" in log
+
+    again = [a if a != str(out) else str(entry_dir) for a in args_list]
+    # the report folder itself may be --out: the log copies nothing onto itself
+    rerun = parser.parse_args(again)
+    assert rerun.handler(rerun) == 1
+    assert (tmp_path / "evals" / "quality-log.md").read_text().count("fake assistant") == 2
 
 
 def test_eval_command_with_baseline_reports_both_and_passes_gate(

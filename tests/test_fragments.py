@@ -27,6 +27,12 @@ FRAGMENTS = {
     "Discharges etc.) Act 2003 introduced an incentive system whereby councils were charged around £100/day.": (
         "fragment"
     ),
+    # CHE annex and HRB: a line break ended the sentence inside a bracket it opened
+    "Three trials did not receive pooled social care (HACC) funds (SA Healthplus; SHCN;": "fragment",
+    "Individuals with complex care needs: multiple medical conditions, dependent on others (e.g.": "fragment",
+    # Monitor: a section heading glued to the section's signposting sentence
+    "Barriers to integrated care – stakeholder discussions and case studies This section presents a summary of "
+    "stakeholder discussions.": "signposting",
 }
 PROSE = [
     "Overall we found that the POPP interventions we studied did not appear to have reduced use of acute hospitals.",
@@ -36,6 +42,8 @@ PROSE = [
     "They use the term ‘person-centred’ to recognise that a) care should meet the needs of people and b) more.",
     "Care (including social care assessment) was the main focus (see Table 3) of the scheme.",
     "As Table 2 sets out, inpatient costs fell by 27% for enrolled patients, more than offsetting other costs.",
+    # CHE: a ratio in brackets is not a list enumerator ('38)'), so its bracket is closed
+    "Most of the schemes (31/38) in our review used pooled funds.",
 ]
 
 

@@ -66,3 +66,14 @@ def test_a_single_ask_has_no_parts(question: str) -> None:
 )
 def test_questions_asking_for_a_figure(question: str, quantity: bool) -> None:
     assert analyse(question).asks_quantity is quantity
+
+
+def test_framing_words_are_those_only_in_the_setting_clause() -> None:
+    """'Taking the stakeholder discussions and case studies together' frames the ask; 'barriers' is the ask."""
+    asked = analyse(
+        "Taking the stakeholder discussions and case studies together, which barriers does the Monitor report see "
+        "as the most important?"
+    )
+    assert {"stakeholder", "discussion", "case", "study"} <= asked.framing
+    assert "barrier" not in asked.framing
+    assert analyse("What happened to hospital bed use in Torbay?").framing == frozenset()

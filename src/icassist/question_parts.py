@@ -34,11 +34,14 @@ _QUANTITY = re.compile(
 
 @dataclass(frozen=True)
 class QuestionParts:
-    """`parts`: the sub-questions and listed items, each with content words of its own; empty for a single ask."""
+    """`parts`: the sub-questions and listed items, each with content words of its own; empty for a single ask.
+    `framing`: words only in the clauses that set the question up rather than ask it ('Taking the stakeholder
+    discussions and case studies together, which barriers …'), which say little about which sentence answers."""
 
     question: str
     parts: tuple[str, ...]
     asks_quantity: bool
+    framing: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1024)
@@ -51,7 +54,11 @@ def analyse(question: str) -> QuestionParts:
             parts.extend(_items(side))
     asks = [p for p in parts if not _CONTEXT.match(p.strip())]
     distinct = _distinct(asks)
-    return QuestionParts(question, tuple(distinct) if len(distinct) > 1 else (), bool(_QUANTITY.search(question)))
+    setting = {t for p in parts if _CONTEXT.match(p.strip()) for t in tokens(p)}
+    framing = frozenset(setting - {t for p in asks for t in tokens(p)})
+    return QuestionParts(
+        question, tuple(distinct) if len(distinct) > 1 else (), bool(_QUANTITY.search(question)), framing
+    )
 
 
 def _items(clause: str) -> list[str]:

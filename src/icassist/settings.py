@@ -118,7 +118,9 @@ class AnswerSettings(BaseModel):
     )
     closest_passages: int = Field(3, description="Passages shown as the closest evidence beside a refusal.")
     semantic_candidates: int = Field(
-        20, description="Best keyword-matching sentences re-scored with the embedding model: more is slower."
+        40,
+        description="Best keyword-matching sentences re-scored with the embedding model: more is slower (40 let "
+        "in answers with few of the question's words, synthesis key facts 0.23 -> 0.27; 80 found no more).",
     )
     max_question_chars: int = Field(2000, description="Longer questions are truncated with a notice.")
     max_history_bytes: int = Field(1_000_000, description="Larger conversation-history files are refused.")

@@ -39,6 +39,7 @@ _QUALIFIES = re.compile(
     r"(?:very )?(?:hard|difficult) to|not (?:a )?realistic|underestimate|too early)\b",
     re.IGNORECASE,
 )
+_FRAMING_WEIGHT = 0.3  # a word that only sets the question up ('Taking the case studies together, …')
 _CAVEAT_QUESTION_WORDS = 3  # 2 measured the same; fewer lets in qualifiers about something else
 _DEFINITION = re.compile(r"^(?:what (?:is|are|does|do)|define|what is meant by|who (?:is|are))\b", re.IGNORECASE)
 _FIGURE = re.compile(r"[£$€]\s?\d|\d\s?(?:%|per ?cent|million|bn|m\b)|\b\d[\d,.]*\b(?! ?(?:\]|\)))")
@@ -178,7 +179,8 @@ class ExtractiveAnswerer:
         by_passage: list[list[str | None]],
     ) -> list[Candidate]:
         weights = {t: 0.5 * self.idf.get(t, 1.0) for t in tokens(query)}
-        weights.update({t: self.idf.get(t, 1.0) for t in tokens(question)})
+        framing = analyse(question).framing
+        weights.update({t: self.idf.get(t, 1.0) * (_FRAMING_WEIGHT if t in framing else 1.0) for t in tokens(question)})
         total = sum(weights.values()) or 1.0
         asked = set(self.tagger.tag(question)) if self.tagger else set()
         found = []

@@ -30,17 +30,26 @@ _SIGNPOST = re.compile(
     r"looks at|considers|discusses|examines|reviews|explores|provides|focuses))\b",
     re.IGNORECASE,
 )  # 'Tables 1 and 2 (see pages 26–27) summarise …', 'This section examines …': the report about itself
-_ENUMERATOR = re.compile(r"(?<![\w(])(?:[a-z]|\d{1,2}|[ivx]{1,4})\)")  # 'recognise that a) …, and b) …'
+_GLUED_SIGNPOST = re.compile(
+    r"\w (?:This|The following) (?:section|chapter|paper|report|annex)s? (?:summari[sz]es|"
+    r"describes|sets out|presents|outlines|looks at|considers|discusses|examines|reviews|explores|provides|focuses)\b"
+)  # the same after a heading glued to it: '… stakeholder discussions and case studies This section presents …'
+_ENUMERATOR = re.compile(r"(?<!\S)(?:[a-z]|\d{1,2}|[ivx]{1,4})\)")  # 'recognise that a) …, and b) …'
 
 
-def _opens_inside_brackets(sentence: str) -> bool:
-    """A ')' with no '(' before it: the text was cut inside a bracket ('Discharges etc.) Act 2003 …')."""
+def _cut_inside_brackets(sentence: str) -> bool:
+    """A ')' closing no '(' (other than a list's 'a)'), or a '(' never closed: the text was cut inside a bracket
+    ('Discharges etc.) Act 2003 …', '… funds (SA Healthplus; SHCN;', '… psychosocial conditions (e.g.')."""
+    enumerators = {m.end() - 1 for m in _ENUMERATOR.finditer(sentence)}
     depth = 0
-    for char in _ENUMERATOR.sub("", sentence):
-        depth += (char == "(") - (char == ")")
-        if depth < 0:
+    for i, char in enumerate(sentence):
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif char == ")" and i not in enumerators:
             return True
-    return False
+    return depth > 0
 
 
 def strip_footnote_marks(sentence: str) -> str:
@@ -67,11 +76,11 @@ def fragment_reason(sentence: str) -> str | None:
         return "caption"
     if _LIST_NUMBER.match(sentence) or _GLUED_HEADING.match(sentence):
         return "list number or heading"
-    if _SIGNPOST.search(sentence):
+    if _SIGNPOST.search(sentence) or _GLUED_SIGNPOST.search(sentence):
         return "signposting"
     if _FOOTNOTE_TAIL.search(sentence):
         return "footnote numbers"
-    if sentence[0].islower() or sentence.rstrip("\"'”’) ").endswith(("?", ":")) or _opens_inside_brackets(sentence):
+    if sentence[0].islower() or sentence.rstrip("\"'”’) ").endswith(("?", ":")) or _cut_inside_brackets(sentence):
         return "fragment"  # cut mid-sentence or inside a bracket, a question put to respondents, or a list lead-in
     if not _ENDS_SENTENCE.search(sentence) and len(words) < 15:
         return "fragment"

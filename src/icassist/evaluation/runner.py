@@ -140,6 +140,8 @@ def append_log(
     target.mkdir(parents=True, exist_ok=True)
     for name in ("report.md", "metrics.json", "results.jsonl", "baseline-results.jsonl"):
         source = out / name
+        if (target / name).exists() and (target / name).samefile(source):
+            continue  # --out was the report folder itself
         if source.exists() and (
             name.endswith((".md", ".json")) or source.stat().st_size <= MAX_COMMITTED_RESULTS_BYTES
         ):
